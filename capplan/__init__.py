@@ -1,0 +1,1 @@
+"""capplan: capacity planning service (configuration, logging, command line)."""

@@ -1,0 +1,61 @@
+"""Planning results -> plain JSON types (dict, list, str, int, float, bool, None)."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from datetime import date, datetime, timezone
+
+import numpy as np
+
+_PASS = (str, int, bool, type(None))
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds")
+
+
+def to_jsonable(obj):
+    """Dataclasses -> dicts (fields marked omit_if_none left out when None), numpy -> Python, NaN/inf -> None,
+    datetimes -> "YYYY-MM-DDTHH:MM:SS". Numbers are already rounded where the engine built them."""
+    kind = type(obj)
+    if kind is float:
+        return obj if obj - obj == 0 else None        # NaN and infinities are not JSON
+    if kind in _PASS:
+        return obj
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        # Lists of plain numbers dominate (hourly schedules): convert them without a call per element.
+        return [v if type(v) in _PASS else (v if type(v) is float and v - v == 0 else to_jsonable(v))
+                for v in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if value is None and f.metadata.get("omit_if_none"):
+                continue
+            out[f.name] = to_jsonable(value)
+        return out
+    if isinstance(obj, np.ndarray):
+        if np.issubdtype(obj.dtype, np.datetime64):
+            return np.datetime_as_string(obj.astype("datetime64[s]"), unit="s").tolist()
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.datetime64):
+        return str(np.datetime_as_string(obj.astype("datetime64[s]"), unit="s"))
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, datetime):
+        return _iso(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, float):   # float subclasses
+        return to_jsonable(float(obj))
+    if isinstance(obj, (int, str)):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    raise TypeError(f"cannot convert {type(obj).__name__} to JSON")

@@ -1,0 +1,29 @@
+"""Rounding rules for reported numbers (documented in the README planning section)."""
+from __future__ import annotations
+
+import numpy as np
+
+LOAD_DECIMALS = 2         # loads, capacities that are not whole, costs
+UTILIZATION_DECIMALS = 4  # utilisation ratios (0.8123 = 81.23%)
+PERCENT_DECIMALS = 2      # percentages
+
+
+def round_list(values: np.ndarray, decimals: int) -> list:
+    """Rounded plain Python floats; NaN becomes None."""
+    rounded = np.round(values, decimals)
+    if np.isnan(rounded).any():
+        return np.where(np.isnan(rounded), None, rounded).tolist()
+    return rounded.tolist()
+
+
+def capacity_list(values: np.ndarray) -> list:
+    """Capacities as int when whole, else rounded to 2 decimals; NaN becomes None."""
+    out = []
+    for v in np.round(values, LOAD_DECIMALS).tolist():
+        out.append(None if v != v else int(v) if v.is_integer() else v)
+    return out
+
+
+def capacity_text(value: float) -> str:
+    """1,500 or 1,500.25 for messages."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

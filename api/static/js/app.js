@@ -1,0 +1,223 @@
+// Console wiring: actions, busy state, job progress, health banner and the batch panel.
+import { cancelJob, fetchAllResults, getHealth, request, resultsCsvUrl, submitAndWait, waitForJob } from "./api.js";
+import { BatchTable, parsePlansCsv, renderPortfolio, SAMPLE_CSV } from "./batch.js";
+import { clearErrors, currentHistory, describeHistory, readForm, showError, wireHistory } from "./form.js";
+import { forecastOf, renderResult } from "./results.js";
+import { chartSummary } from "./charts.js";
+
+const $ = (id) => document.getElementById(id);
+const ENDPOINTS = {
+  forecast: "/api/forecast",
+  recommend: "/api/capacity/recommendations",
+  analyze: "/api/capacity/analyze",
+};
+const ANALYSIS_HOURS = 168;
+
+// What the page last did, for people debugging in the console and for the browser tests.
+const state = { action: null, status: "idle", request: null, response: null, jobId: null, batch: null };
+window.capplan = { state, charts: chartSummary };
+
+let running = false;
+let batchPlans = null;
+
+function setBusy(busy, label = "") {
+  running = busy;
+  document.querySelectorAll(".actions button, #btn-batch").forEach((b) => {
+    b.disabled = busy || (b.id === "btn-batch" && !batchPlans);
+  });
+  document.querySelectorAll(".actions button").forEach((b) => b.classList.toggle("is-running", busy && b.dataset.action === label));
+  $("results").setAttribute("aria-busy", String(busy));
+  document.body.dataset.busy = String(busy);
+}
+
+function setStatus(action, status) {
+  state.action = action;
+  state.status = status;
+  $("results").dataset.action = action;
+  $("results").dataset.status = status;
+}
+
+function showJob(prefix, job) {
+  const bar = $(`${prefix}-bar`);
+  const done = job.progress?.done ?? 0;
+  const total = job.progress?.total ?? 0;
+  if (total > 0 && job.status !== "queued") {
+    bar.max = total;
+    bar.value = done;
+  } else bar.removeAttribute("value"); // indeterminate while queued
+  const statusEl = prefix === "job" ? $("job-status") : $("batch-job-status");
+  const counts = total > 0 ? ` · ${done.toLocaleString()} of ${total.toLocaleString()}` : "";
+  statusEl.textContent = `Job ${job.status}${counts}`;
+}
+
+let jobAbort = null;
+
+async function runAction(action) {
+  if (running) return;
+  clearErrors();
+  let payload;
+  try {
+    payload = readForm(action === "analyze" ? { hoursAhead: ANALYSIS_HOURS } : {});
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  setBusy(true, action);
+  setStatus(action, "running");
+  state.request = payload;
+  const progressBox = $("job-progress");
+  jobAbort = new AbortController();
+  try {
+    const body = await submitAndWait(ENDPOINTS[action], payload, {
+      preferAsync: action === "analyze",
+      signal: jobAbort.signal,
+      onJob: (id) => {
+        state.jobId = id;
+        $("job-label").textContent = `${ANALYSIS_HOURS}-hour analysis`;
+        progressBox.hidden = false;
+        $("job-bar").removeAttribute("value");
+        $("job-status").textContent = "Job submitted";
+      },
+      onProgress: (job) => showJob("job", job),
+    });
+    state.response = body;
+    renderResult(action, body, payload, currentHistory());
+    describeHistory(forecastOf(body).meta);
+    setStatus(action, "done");
+  } catch (err) {
+    setStatus(action, "error");
+    if (err.name !== "AbortError") showError(err);
+  } finally {
+    progressBox.hidden = true;
+    jobAbort = null;
+    setBusy(false);
+  }
+}
+
+async function cancelRunningJob() {
+  const id = state.jobId;
+  jobAbort?.abort();
+  if (id) await cancelJob(id);
+  $("form-error").textContent = "Analysis cancelled.";
+  $("form-error").hidden = false;
+}
+
+// ---- health banner -------------------------------------------------------------------------
+
+function healthProblems(h) {
+  const problems = [];
+  if (!h) return ["The API does not answer: is the service running?"];
+  const redis = h.redis ?? h.redis_ok ?? h.redis_reachable;
+  const redisOk = typeof redis === "object" && redis !== null ? redis.ok ?? redis.reachable : redis;
+  if (redisOk === false) problems.push("Redis is down: jobs cannot be queued or read until it is back.");
+  const workers = h.workers ?? h.live_workers ?? h.workers_alive;
+  const alive = typeof workers === "object" && workers !== null ? workers.alive ?? workers.count : workers;
+  if (alive === 0) problems.push("No worker is alive: forecasts and jobs will wait until one starts.");
+  if (h.model_loaded === false && alive !== 0) {
+    const why = h.model?.error || h.model_error || h.error;
+    problems.push(`The model is not loaded${why ? ` (${why})` : ""}: forecasts fall back to a seasonal-naive method.`);
+  }
+  return problems;
+}
+
+async function refreshHealth() {
+  let health = null;
+  try {
+    health = (await getHealth()).body;
+  } catch {
+    health = null;
+  }
+  const problems = healthProblems(health);
+  const banner = $("health-banner");
+  banner.replaceChildren(...problems.map((p) => Object.assign(document.createElement("p"), { textContent: p })));
+  banner.hidden = problems.length === 0;
+  const status = $("service-status");
+  const model = health?.model || {};
+  const name = model.name || health?.model_name;
+  const version = model.version || health?.model_version;
+  const device = model.device || health?.device;
+  const text = !health ? "Service unreachable"
+    : [health.status === "healthy" ? "Healthy" : "Degraded", name && `${name}${version ? ` ${version}` : ""}`, device]
+      .filter(Boolean).join(" · ");
+  status.querySelector(".service-text").textContent = text;
+  status.querySelector(".dot").className = `dot ${!health ? "dot-down" : problems.length ? "dot-warn" : "dot-ok"}`;
+}
+
+// ---- batch ---------------------------------------------------------------------------------
+
+let batchTable = null;
+
+async function readBatchFile(e) {
+  const file = e.target.files[0];
+  batchPlans = null;
+  $("plans-error").textContent = "";
+  $("batch-status").textContent = "";
+  if (file) {
+    const parsed = parsePlansCsv(await file.text());
+    if (parsed.error) $("plans-error").textContent = parsed.error;
+    else {
+      batchPlans = parsed.plans;
+      $("batch-status").textContent = `${parsed.plans.length.toLocaleString()} plans read from ${file.name}`;
+    }
+  }
+  $("btn-batch").disabled = running || !batchPlans;
+}
+
+async function runBatch() {
+  if (running || !batchPlans) return;
+  clearErrors();
+  setBusy(true, "batch");
+  setStatus("batch", "running");
+  $("batch-progress").hidden = false;
+  $("batch-bar").removeAttribute("value");
+  $("batch-job-status").textContent = "Submitting…";
+  try {
+    const { body } = await request("POST", "/api/capacity/batch", { json: { plans: batchPlans } });
+    state.batch = { jobId: body.job_id };
+    const job = await waitForJob(body.job_id, { onProgress: (j) => showJob("batch", j) });
+    $("batch-job-status").textContent = "Reading results…";
+    const rows = await fetchAllResults(body.job_id, {
+      onPage: (n, total) => { $("batch-job-status").textContent = `Reading results ${n.toLocaleString()} of ${Number(total ?? n).toLocaleString()}`; },
+    });
+    state.batch = { jobId: body.job_id, job, rows: rows.length };
+    $("empty-state").hidden = true;
+    $("batch-results").hidden = false;
+    renderPortfolio(job.portfolio ?? job.result?.portfolio ?? job.result);
+    $("batch-download").href = resultsCsvUrl(body.job_id);
+    $("batch-download").setAttribute("download", `capplan-batch-${body.job_id.slice(0, 8)}.csv`);
+    batchTable = new BatchTable(rows);
+    setStatus("batch", "done");
+  } catch (err) {
+    setStatus("batch", "error");
+    const fields = err.fields || {};
+    $("plans-error").textContent = Object.keys(fields).length
+      ? Object.entries(fields).slice(0, 5).map(([k, v]) => `${k}: ${v}`).join("; ") : err.message;
+  } finally {
+    $("batch-progress").hidden = true;
+    setBusy(false);
+  }
+}
+
+// ---- wiring --------------------------------------------------------------------------------
+
+function init() {
+  wireHistory();
+  $("plan-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    runAction("recommend");
+  });
+  $("btn-forecast").addEventListener("click", () => runAction("forecast"));
+  $("btn-analyze").addEventListener("click", () => runAction("analyze"));
+  $("job-cancel").addEventListener("click", cancelRunningJob);
+  $("batch-file").addEventListener("change", readBatchFile);
+  $("btn-batch").addEventListener("click", runBatch);
+  $("batch-prev").addEventListener("click", () => batchTable?.turn(-1));
+  $("batch-next").addEventListener("click", () => batchTable?.turn(1));
+  $("batch-sample").href = URL.createObjectURL(new Blob([SAMPLE_CSV], { type: "text/csv" }));
+  refreshHealth();
+  setInterval(refreshHealth, 15000);
+  document.body.dataset.ready = "true";
+}
+
+if (window.Chart) init();
+else window.addEventListener("load", init, { once: true });

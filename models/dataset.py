@@ -1,0 +1,91 @@
+"""Training examples: hourly series (real CSV columns, generated ones) cut into context/target pairs."""
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.features import CONTEXT_HOURS, HORIZON_HOURS, build_inputs, epoch_hour
+
+TRAIN_SHARE = 0.65   # real series: the first 65% trains, the last 35% is held out for evaluation
+
+
+def read_hourly_csv(path: str | Path, columns: list[str] | None = None) -> tuple[dict[str, np.ndarray], int]:
+    """Columns of an hourly CSV with a ``timestamp`` column -> ({name: values}, first epoch hour)."""
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        names = [c for c in (reader.fieldnames or []) if c != "timestamp"]
+        wanted = columns or names
+        missing = [c for c in wanted if c not in names]
+        if "timestamp" not in (reader.fieldnames or []) or missing:
+            raise ValueError(f"{path}: needs a timestamp column and {', '.join(missing) or 'a value column'}")
+        stamps, values = [], {c: [] for c in wanted}
+        for row in reader:
+            stamps.append(epoch_hour(np.datetime64(row["timestamp"].replace(" ", "T"))))
+            for c in wanted:
+                values[c].append(float(row[c]) if row[c] not in ("", "nan", "NaN") else np.nan)
+    stamps = np.asarray(stamps)
+    if len(stamps) < 2 or np.any(np.diff(stamps) != 1):
+        raise ValueError(f"{path}: timestamps must be consecutive hours")
+    return {c: _fill_gaps(np.asarray(v)) for c, v in values.items()}, int(stamps[0])
+
+
+def _fill_gaps(values: np.ndarray) -> np.ndarray:
+    """Missing hours take the value a week (else a day, else an hour) earlier, or 0 at the start."""
+    out = values.copy()
+    for i in np.flatnonzero(~np.isfinite(out)):
+        back = next((i - lag for lag in (168, 24, 1) if i - lag >= 0 and np.isfinite(out[i - lag])), None)
+        out[i] = out[back] if back is not None else 0.0
+    return np.maximum(out, 0.0)
+
+
+def fingerprint(parts: list) -> str:
+    """SHA-256 over data arrays and config strings: what a model was trained on."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray) else str(part).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class SeriesPool:
+    """Series of possibly different lengths with their first epoch hours and a sampling weight each."""
+
+    series: list[np.ndarray]
+    starts: list[int]
+    weights: np.ndarray
+
+    @classmethod
+    def build(cls, groups: list[tuple[list[np.ndarray], list[int], float]]) -> "SeriesPool":
+        """Each group (series, starts, share of the draws) is sampled in proportion to its share."""
+        series, starts, weights = [], [], []
+        span = CONTEXT_HOURS + HORIZON_HOURS
+        for values, firsts, share in groups:
+            usable = [(v, s) for v, s in zip(values, firsts) if len(v) >= span]
+            total = sum(len(v) - span + 1 for v, _ in usable)
+            for v, s in usable:
+                series.append(v), starts.append(int(s))
+                weights.append(share * (len(v) - span + 1) / total)
+        return cls(series, starts, np.asarray(weights) / np.sum(weights))
+
+    def draw(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Random (contexts [B, C], targets [B, H], last epoch hours [B]); all-zero contexts are redrawn."""
+        contexts, targets, lasts = [], [], []
+        while len(contexts) < size:
+            k = rng.choice(len(self.series), p=self.weights)
+            values = self.series[k]
+            end = int(rng.integers(CONTEXT_HOURS, len(values) - HORIZON_HOURS + 1))
+            context = values[end - CONTEXT_HOURS:end]
+            if context.max() > 0:
+                contexts.append(context), targets.append(values[end:end + HORIZON_HOURS])
+                lasts.append(self.starts[k] + end - 1)
+        return np.stack(contexts), np.stack(targets), np.asarray(lasts, dtype=np.int64)
+
+
+def make_batch(contexts: np.ndarray, targets: np.ndarray, lasts: np.ndarray):
+    """Network inputs plus targets in each window's normalised units: (window, future, target, scale)."""
+    window, future, scale = build_inputs(contexts, lasts)
+    return window, future, (targets / scale[:, None]).astype(np.float32), scale

@@ -1,0 +1,106 @@
+"""Turning raw hourly histories into network inputs: padding, per-window scale, sliding window, head features.
+
+Shared by training and serving so the network always sees exactly what it was trained on.
+Positions are relative to a context of ``context`` hours whose last index is the last observed hour.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Sequence
+
+import numpy as np
+
+WEEK, DAY = 168, 24
+CONTEXT_HOURS = 672   # 3 weeks of lags for horizon 168 plus the window, rounded up to 4 weeks
+WINDOW_HOURS = 48
+HORIZON_HOURS = 168
+
+
+def epoch_hour(ts) -> int:
+    """Hours since 1970-01-01T00 UTC of a timestamp (naive = UTC), floored to the hour."""
+    if isinstance(ts, datetime) and ts.tzinfo is not None:
+        ts = ts.astimezone(timezone.utc).replace(tzinfo=None)
+    return int(np.datetime64(ts, "h").astype(np.int64))
+
+
+def hour_and_weekday(epoch_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hour of day 0..23 and day of week 0..6 (Monday = 0) of epoch hours (1970-01-01 was a Thursday)."""
+    return epoch_hours % DAY, (epoch_hours // DAY + 3) % 7
+
+
+def hour_of_week(epoch_hours: np.ndarray) -> np.ndarray:
+    hour, weekday = hour_and_weekday(epoch_hours)
+    return weekday * DAY + hour
+
+
+def pad_history(history: np.ndarray, last_epoch_hour: int, context: int,
+                profile: np.ndarray) -> tuple[np.ndarray, int, str | None]:
+    """Last ``context`` hours of a history, padded in front when it is shorter; returns (values, padded, how).
+
+    With at least a week observed the front is filled by repeating its observed weeks (same hour of
+    week); with less, by the hour-of-week ``profile`` scaled to the observed mean.
+    """
+    n = len(history)
+    if n >= context:
+        return history[n - context:], 0, None
+    need = context - n
+    offsets = np.arange(context) - need                           # index into history; < 0 is padding
+    if n >= WEEK:
+        return history[np.where(offsets < 0, offsets % WEEK, offsets)], need, "repeating its observed weeks"
+    epoch = last_epoch_hour - (context - 1) + np.arange(context)
+    shape = profile[hour_of_week(epoch)]
+    level = history.mean() / max(shape[need:].mean(), 1e-12)
+    padded = np.concatenate([shape[:need] * level, history])
+    return padded, need, "from the model's weekly profile scaled to its mean"
+
+
+def window_scale(contexts: np.ndarray) -> np.ndarray:
+    """Per-window statistic [N]: the context mean (0 only for an all-zero, non-negative context)."""
+    return contexts.mean(axis=1)
+
+
+def _index_tables(context: int, window: int, horizon: int):
+    rows = np.arange(context - window, context)                   # the window's own hours
+    steps = np.arange(1, horizon + 1)                             # horizons 1..H
+    target = context - 1 + steps                                  # target hour's position
+    lags = np.stack([target - WEEK, target - 2 * WEEK, target - 3 * WEEK,
+                     target - DAY * ((steps + DAY - 1) // DAY)], axis=1)  # [H, 4]
+    if lags.min() < 0 or rows.min() - WEEK < 0:
+        raise ValueError(f"context of {context} hours is too short for window {window} and horizon {horizon}")
+    return rows, steps, lags
+
+
+def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int = WINDOW_HOURS,
+                 horizon: int = HORIZON_HOURS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """contexts [N, C] (>= 0) -> window [N, W, 5] float32, future [N, H, 9] float32, scale [N] float64."""
+    n, context = contexts.shape
+    rows, steps, lags = _index_tables(context, window, horizon)
+    scale = window_scale(contexts)                                # [N]
+    norm = contexts / np.where(scale > 0, scale, 1.0)[:, None]    # [N, C], mean 1 unless all zero
+    last = np.asarray(last_epoch_hours, dtype=np.int64)[:, None]
+
+    row_epoch = last - (context - 1 - rows)[None, :]              # [N, W]
+    row_hour, row_day = hour_and_weekday(row_epoch)
+    window_x = np.stack([norm[:, rows], norm[:, rows - DAY], norm[:, rows - WEEK],
+                         row_hour / 23.0, row_day / 6.0], axis=-1)  # [N, W, 5]
+
+    target_epoch = last + steps[None, :]                          # [N, H]
+    t_hour, t_day = hour_and_weekday(target_epoch)
+    angle = 2 * np.pi * t_hour / DAY
+    future = np.concatenate([
+        norm[:, lags],                                            # [N, H, 4] 1/2/3 weeks back, last day
+        np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
+                  np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1),  # [N, H, 5]
+    ], axis=-1)
+    return window_x.astype(np.float32), future.astype(np.float32), scale
+
+
+def as_histories(histories: Sequence) -> list[np.ndarray]:
+    """1-D float64 arrays, negatives clipped to 0 (load cannot be negative)."""
+    out = []
+    for i, h in enumerate(histories):
+        arr = np.asarray(h, dtype=np.float64).reshape(-1)
+        if arr.size == 0 or not np.all(np.isfinite(arr)):
+            raise ValueError(f"histories[{i}] must be a non-empty array of finite numbers")
+        out.append(np.maximum(arr, 0.0))
+    return out

@@ -1,0 +1,75 @@
+"""The attention BiLSTM: a shared window encoder, the multi-horizon quantile head and the original one-step head."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+WINDOW_FEATURES = 5   # load, lag_24, lag_168, hour of day, day of week (each row its own hour)
+HEAD_FEATURES = 9     # per target hour: 1, 2, 3 weeks back, same hour last observed day, hour/dow codes, horizon
+
+
+class WindowEncoder(nn.Module):
+    """2-layer bidirectional LSTM over the window, pooled by additive attention."""
+
+    def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128,
+                 num_layers: int = 2, dropout: float = 0.2):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                            bidirectional=True, dropout=dropout)
+        self.attention = nn.Linear(2 * hidden_size, 1)
+
+    def forward(self, window: torch.Tensor) -> torch.Tensor:
+        states, _ = self.lstm(window)                             # [B, W, 5] -> [B, W, 256]
+        scores = torch.tanh(self.attention(states))               # [B, W, 256] -> [B, W, 1]
+        weights = torch.softmax(scores, dim=1)                    # softmax over time
+        return (weights * states).sum(dim=1)                      # [B, W, 256] -> [B, 256]
+
+
+class MultiHorizonForecaster(nn.Module):
+    """Encoder plus an MQ-RNN style head: one pass gives p10/p50/p90 for every horizon 1..H.
+
+    The head predicts a correction on top of weekly seasonal naive (the target hour's value one
+    week back, feature 0 of ``future``), in the window's normalised units; quantiles cannot cross
+    because p10 and p90 are the median minus / plus a softplus.
+    """
+
+    def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128, num_layers: int = 2,
+                 dropout: float = 0.2, window: int = 48, horizon: int = 168,
+                 head_features: int = HEAD_FEATURES, head_hidden: int = 64,
+                 quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)):
+        super().__init__()
+        self.hparams = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
+                            dropout=dropout, window=window, horizon=horizon, head_features=head_features,
+                            head_hidden=head_hidden, quantiles=list(quantiles))
+        self.window, self.horizon, self.quantiles = window, horizon, tuple(quantiles)
+        self.encoder = WindowEncoder(input_size, hidden_size, num_layers, dropout)
+        self.context_proj = nn.Linear(2 * hidden_size, head_hidden)
+        self.future_proj = nn.Linear(head_features, head_hidden)
+        self.horizon_embedding = nn.Embedding(horizon, head_hidden)
+        self.head = nn.Sequential(nn.ReLU(), nn.Linear(head_hidden, head_hidden), nn.ReLU(),
+                                  nn.Linear(head_hidden, 3))
+
+    def forward(self, window: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
+        """window [B, W, 5], future [B, H, F] -> quantiles [B, H, 3] (p10, p50, p90), normalised units."""
+        context = self.context_proj(self.encoder(window))         # [B, 256] -> [B, D]
+        hidden = (context.unsqueeze(1)                            # [B, 1, D]
+                  + self.future_proj(future)                      # [B, H, F] -> [B, H, D]
+                  + self.horizon_embedding.weight[: future.shape[1]])  # [H, D]
+        raw = self.head(hidden)                                   # [B, H, D] -> [B, H, 3]
+        median = future[..., 0] + raw[..., 1]                     # correction on weekly seasonal naive
+        lower = median - F.softplus(raw[..., 0])
+        upper = median + F.softplus(raw[..., 2])
+        return torch.stack((lower, median, upper), dim=-1)        # [B, H, 3]
+
+
+class LegacyAttentionLSTM(WindowEncoder):
+    """The original service's network: the same encoder plus one next-hour output (keys lstm/attention/fc)."""
+
+    def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128,
+                 num_layers: int = 2, dropout: float = 0.2):
+        super().__init__(input_size, hidden_size, num_layers, dropout)
+        self.fc = nn.Linear(2 * hidden_size, 1)
+
+    def forward(self, window: torch.Tensor) -> torch.Tensor:
+        return self.fc(super().forward(window))                   # [B, W, 5] -> [B, 256] -> [B, 1] scaled

@@ -1,0 +1,190 @@
+"""Serving: load a model directory once, then forecast many series in one batched pass, backtests included."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from models import artifacts
+from models.calibration import band_scale, coverage, mase, naive_scale, seasonal_naive, widen
+from models.features import HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
+from models.inference import LegacyEngine, NetworkEngine
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
+QUANTILES = [0.1, 0.5, 0.9]
+SHORT_HISTORY_HOURS = 216     # the window (48 h) plus its lag_168
+
+
+class ModelNotLoaded(RuntimeError):
+    """forecast() was called on a Forecaster whose model directory did not load."""
+
+
+class ForecastInputError(ValueError):
+    """A forecast argument is unusable; the message names the argument."""
+
+
+@dataclass
+class ForecastOutput:
+    median: np.ndarray      # [hours_ahead] float64, finite, >= 0; hour k is last_timestamp + (k+1) h
+    p10: np.ndarray         # [hours_ahead], p10 <= median <= p90
+    p90: np.ndarray
+    method: str             # "attention_bilstm" | "seasonal_naive" | "legacy_attention_lstm"
+    backtest: dict | None   # None when history < 2 weeks
+    history_hours: int
+    padded_hours: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class Forecaster:
+    """A loaded (or refused) model directory; ``info`` says which."""
+
+    def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
+                 fallback_to_seasonal_naive: bool = False):
+        self._info, self._engine = info, engine
+        self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
+        self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
+
+    @property
+    def info(self) -> dict:
+        return dict(self._info)
+
+    def synthetic_history(self, current_load: float, last_timestamp: datetime, hours: int = 672) -> np.ndarray:
+        """The hour-of-week profile over ``hours`` hours ending at ``last_timestamp``, last value = current_load."""
+        epochs = epoch_hour(last_timestamp) - (hours - 1) + np.arange(hours)
+        shape = self._profile[hour_of_week(epochs)]
+        return shape * (max(float(current_load), 0.0) / shape[-1])
+
+    def forecast(self, histories: Sequence[np.ndarray], last_timestamps: Sequence[datetime],
+                 hours_ahead: int | Sequence[int]) -> list[ForecastOutput]:
+        if self._engine is None:
+            raise ModelNotLoaded(self._info["error"] or "no model loaded")
+        series, epochs, horizons = _validate(histories, last_timestamps, hours_ahead)
+        rows, lasts, pads = [], [], []
+        for values, last in zip(series, epochs):                  # the real forecasts first
+            padded, n_pad, how = pad_history(values, last, self._engine.context, self._profile)
+            rows.append(padded), lasts.append(last), pads.append((n_pad, how))
+        backtested = [i for i, values in enumerate(series) if len(values) >= 2 * WEEK]
+        for i in backtested:                                      # then each series' last week from before
+            rows.append(pad_history(series[i][:-WEEK], epochs[i] - WEEK, self._engine.context, self._profile)[0])
+            lasts.append(epochs[i] - WEEK)
+        predicted = self._engine.predict(np.stack(rows), np.asarray(lasts, dtype=np.int64))  # [N + M, H, 3]
+        backtests = dict(zip(backtested, predicted[len(series):]))
+        return [self._output(series[i], predicted[i], backtests.get(i), horizons[i], *pads[i])
+                for i in range(len(series))]
+
+    def _output(self, values: np.ndarray, quantiles: np.ndarray, past: np.ndarray | None, hours: int,
+                n_pad: int, how: str | None) -> ForecastOutput:
+        p10, median, p90 = quantiles[:, 0], quantiles[:, 1], quantiles[:, 2]
+        method, notes, report = self._engine.method, [], None
+        if n_pad:
+            notes.append(f"history of {len(values)} hours is shorter than the {self._engine.context}-hour "
+                         f"context: padded {n_pad} hours in front {how}")
+        if len(values) < SHORT_HISTORY_HOURS:
+            notes.append(f"history shorter than {SHORT_HISTORY_HOURS} hours: the forecast leans on the padding")
+        if past is None:
+            notes.append("history shorter than 2 weeks: no backtest, the band is not calibrated")
+            if not self._engine.gives_band:
+                p10, p90 = _residual_band(median, _daily_changes(values))
+                notes.append("band from the history's day-over-day changes")
+        else:
+            before, actual = values[:-WEEK], values[-WEEK:]
+            scale = naive_scale(before)
+            naive = seasonal_naive(before, WEEK)
+            report = {"mase_model": mase(actual, past[:, 1], scale), "mase_seasonal_naive": mase(actual, naive, scale),
+                      "band_scale": 1.0, "coverage": coverage(actual, past[:, 0], past[:, 2]), "hours": WEEK}
+            if self._engine.gives_band:
+                report["band_scale"] = band_scale(actual, past[:, 0], past[:, 1], past[:, 2])
+                p10, p90 = widen(p10, median, p90, report["band_scale"])
+            else:
+                p10, p90 = _residual_band(median, actual - past[:, 1])
+                report["coverage"] = coverage(actual, *_residual_band(past[:, 1], actual - past[:, 1]))
+                notes.append("band from the 10th and 90th percentiles of the backtest week's errors")
+            if self.fallback_to_seasonal_naive and report["mase_model"] > report["mase_seasonal_naive"]:
+                method, median = "seasonal_naive", seasonal_naive(values, HORIZON_HOURS)
+                p10, p90 = _residual_band(median, actual - naive)
+                notes.append("the network lost its backtest to weekly seasonal naive, which served instead")
+        return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
+                              p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),
+                              p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
+                              method=method, backtest=report, history_hours=len(values),
+                              padded_hours=n_pad, notes=notes)
+
+
+def _daily_changes(values: np.ndarray) -> np.ndarray:
+    return values[24:] - values[:-24] if len(values) > 24 else np.zeros(1)
+
+
+def _residual_band(median: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median plus the 10th / 90th percentile of past errors (actual - forecast), kept around the median."""
+    low, high = np.quantile(errors, [0.1, 0.9])
+    return np.maximum(median + min(low, 0.0), 0.0), median + max(high, 0.0)
+
+
+def _validate(histories, last_timestamps, hours_ahead) -> tuple[list[np.ndarray], list[int], list[int]]:
+    try:
+        series = as_histories(histories)
+    except (TypeError, ValueError) as exc:
+        raise ForecastInputError(f"histories: {exc}") from None
+    if len(last_timestamps) != len(series):
+        raise ForecastInputError("last_timestamps must have one timestamp per history")
+    try:
+        epochs = [epoch_hour(ts) for ts in last_timestamps]
+    except (TypeError, ValueError) as exc:
+        raise ForecastInputError(f"last_timestamps: {exc}") from None
+    horizons = [hours_ahead] * len(series) if np.ndim(hours_ahead) == 0 else list(hours_ahead)
+    if len(horizons) != len(series):
+        raise ForecastInputError("hours_ahead must be one integer or one per history")
+    for h in horizons:
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= HORIZON_HOURS:
+            raise ForecastInputError(f"hours_ahead must be integers from 1 to {HORIZON_HOURS}, got {h!r}")
+    return series, epochs, [int(h) for h in horizons]
+
+
+def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "auto",
+                    allow_unsafe_pickle: bool = False,
+                    fallback_to_seasonal_naive: bool | None = None) -> Forecaster:
+    """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``."""
+    path = Path(model_dir) if model_dir is not None else SHIPPED_DIR
+    info = {"loaded": False, "name": "", "version": "", "kind": None, "device": "cpu", "error": None,
+            "quantiles": list(QUANTILES), "model_dir": str(path)}
+    try:
+        dev = _device(device)
+        info["device"] = dev.type
+        kind = artifacts.artifact_kind(path) if path.is_dir() else None
+        if kind is None:
+            raise artifacts.ArtifactError(f"{path} holds neither {artifacts.META_FILE} + {artifacts.WEIGHTS_FILE} "
+                                          f"nor the original {artifacts.LEGACY_WEIGHTS}")
+        if kind == "multi_horizon":
+            model, meta = artifacts.load_native(path, dev)
+            return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive)
+        engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
+        info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
+                    version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
+        return Forecaster(info, engine, None, bool(fallback_to_seasonal_naive))
+    except (artifacts.ArtifactError, RuntimeError, ValueError, OSError) as exc:
+        info["error"] = str(exc)
+        return Forecaster(info)
+
+
+def forecaster_from_model(model, meta: dict, device: torch.device | None = None, info: dict | None = None,
+                          fallback_to_seasonal_naive: bool | None = None) -> Forecaster:
+    """A Forecaster around an in-memory network and its artifact metadata (training uses this too)."""
+    device = device or next(model.parameters()).device
+    fallback = meta.get("serving", {}).get("fallback_to_seasonal_naive", False) \
+        if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive
+    info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
+            "device": device.type, "name": meta.get("name", "attention_bilstm"),
+            "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
+    engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", 672))
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)

@@ -1,0 +1,149 @@
+"""Training the multi-horizon network on generated load plus the first 65% of the real series."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, read_hourly_csv
+from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, hour_of_week
+from models.generator import generate_set
+from models.network import MultiHorizonForecaster
+
+VALIDATION_SHARE = 0.08   # the last 8 points of the real training 65% validate instead of training
+DEFAULT_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nyc_departures_hourly.csv"
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 7
+    epochs: int = 12
+    steps_per_epoch: int = 250
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    synthetic_series: int = 400
+    synthetic_hours: int = 2400
+    real_csv: str | None = str(DEFAULT_CSV)
+    real_share: float = 0.35        # share of the draws that come from the real series
+    validation_size: int = 512
+    threads: int = 2
+
+
+def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 0.5, 0.9)) -> torch.Tensor:
+    """Mean quantile loss: predicted [B, H, Q], target [B, H]."""
+    q = torch.tensor(quantiles, dtype=predicted.dtype)            # [Q]
+    error = target.unsqueeze(-1) - predicted                      # [B, H, Q]
+    return torch.maximum(q * error, (q - 1) * error).mean()
+
+
+def _real_series(config: TrainConfig):
+    """(train series, validation series, starts each): the held-out last 35% is never returned."""
+    if not config.real_csv:
+        return [], [], [], []
+    columns, first = read_hourly_csv(config.real_csv)
+    train, val, train_starts, val_starts = [], [], [], []
+    for values in columns.values():
+        cut, val_cut = int(len(values) * TRAIN_SHARE), int(len(values) * (TRAIN_SHARE - VALIDATION_SHARE))
+        train.append(values[:val_cut]), train_starts.append(first)
+        val_from = max(0, val_cut - CONTEXT_HOURS)                # validation targets lie after val_cut
+        val.append(values[val_from:cut]), val_starts.append(first + val_from)
+    return train, val, train_starts, val_starts
+
+
+def hour_of_week_profile(series: list[np.ndarray], starts: list[int]) -> np.ndarray:
+    """Mean of each series' mean-normalised load per hour of week (Monday 00 first), averaged over series."""
+    total = np.zeros(WEEK)
+    for values, start in zip(series, starts):
+        if values.mean() <= 0:
+            continue
+        how = hour_of_week(start + np.arange(len(values)))
+        total += np.bincount(how, weights=values / values.mean(), minlength=WEEK) / np.bincount(how, minlength=WEEK)
+    return total / max(total.mean(), 1e-12)
+
+
+class _Validation:
+    """Fixed validation batches: the held-out generated series and the real series' validation tail."""
+
+    def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int):
+        self.sets = {name: make_batch(*pool.draw(rng, size)) for name, pool in pools.items() if pool.series}
+
+    def evaluate(self, model: MultiHorizonForecaster) -> dict[str, float]:
+        model.eval()
+        out = {}
+        with torch.inference_mode():
+            for name, (window, future, target, _) in self.sets.items():
+                pred = model(torch.from_numpy(window), torch.from_numpy(future))  # [B, H, 3]
+                target_t = torch.from_numpy(target)
+                naive_mae = (target_t - torch.from_numpy(future[..., 0])).abs().mean()
+                out[f"{name}_loss"] = float(pinball_loss(pred, target_t))
+                out[f"{name}_mae_vs_naive"] = float((target_t - pred[..., 1]).abs().mean() / naive_mae)
+                out[f"{name}_coverage"] = float(((target_t >= pred[..., 0]) & (target_t <= pred[..., 2])).float().mean())
+        model.train()
+        return out
+
+
+def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]:
+    """Train from scratch; returns the best-validation model and the metadata for its artifact."""
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = np.random.default_rng(config.seed)
+    synthetic, synthetic_starts = generate_set(config.seed, config.synthetic_series, config.synthetic_hours)
+    held_out, held_out_starts = generate_set(config.seed + 1_000_003, 64, CONTEXT_HOURS + 4 * HORIZON_HOURS)
+    real, real_val, real_starts, real_val_starts = _real_series(config)
+    groups = [(list(synthetic), list(synthetic_starts), 1.0 - (config.real_share if real else 0.0))]
+    if real:
+        groups.append((real, real_starts, config.real_share))
+    pool = SeriesPool.build(groups)
+    validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
+                              "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
+                             np.random.default_rng(config.seed + 1), config.validation_size)
+
+    model = MultiHorizonForecaster()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+    total = config.epochs * config.steps_per_epoch
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=total,
+                                                   pct_start=0.1)
+    best, best_score, history = None, float("inf"), []
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
+        running = 0.0
+        for step in bar:
+            window, future, target, _ = make_batch(*pool.draw(rng, config.batch_size))
+            loss = pinball_loss(model(torch.from_numpy(window), torch.from_numpy(future)), torch.from_numpy(target))
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            running += loss.item()
+            bar.set_postfix(loss=f"{running / (step + 1):.4f}")
+        metrics = {"epoch": epoch, "train_loss": running / config.steps_per_epoch, **validation.evaluate(model)}
+        score = sum(v for k, v in metrics.items() if k.endswith("_loss") and k != "train_loss")
+        history.append(metrics)
+        log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+            + (" *" if score < best_score else ""))
+        if score < best_score:
+            best, best_score = copy.deepcopy(model.state_dict()), score
+    model.load_state_dict(best)
+    model.eval()
+    profile = hour_of_week_profile(list(synthetic) + real, list(synthetic_starts) + real_starts)
+    meta = {
+        "name": "attention_bilstm",
+        "version": dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d.%H%M"),
+        "quantiles": list(model.quantiles),
+        "context_hours": CONTEXT_HOURS,
+        "normalisation": "each context divided by its own mean over the last 672 hours; outputs multiplied back",
+        "training": {"config": asdict(config), "steps": total, "history": history,
+                     "fingerprint": fingerprint([synthetic, *real, repr(asdict(config))]),
+                     "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
+                                                             if real else "")},
+        "serving": {"fallback_to_seasonal_naive": False},
+        "hour_of_week_profile": [round(float(v), 6) for v in profile],
+    }
+    return model, meta

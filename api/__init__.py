@@ -1,0 +1,39 @@
+"""The Flask application factory: defaults, then the environment, then a test override."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from capplan.config import Settings, load_settings
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the API; it connects to Redis on first use and never loads the model (workers do)."""
+    from api import forecast_views, health_views, job_views, openapi
+    from api.errors import register_error_handlers
+    from api.metrics import bp as metrics_bp, init_metrics
+    from api.request_log import init_request_log
+    from api.service import JobService
+    from capplan.logs import configure_logging
+
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    configure_logging(settings.LOG_LEVEL)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH, CAPPLAN=settings,
+                      DEBUG=settings.ENV == "development", TESTING=settings.ENV == "test")
+    app.json.sort_keys = False
+    app.extensions["capplan"] = JobService(settings)
+    init_request_log(app)
+    init_metrics(app)
+    register_error_handlers(app)
+    for module in (forecast_views, job_views, health_views, openapi):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(metrics_bp)
+    try:
+        from api.dashboard import bp as dashboard_bp  # written separately; the API works without it
+    except ImportError:
+        dashboard_bp = None
+    if dashboard_bp is not None:
+        app.register_blueprint(dashboard_bp)
+    return app

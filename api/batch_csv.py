@@ -1,0 +1,19 @@
+"""A batch's per-plan results as CSV rows: one line per plan, the numbers a spreadsheet user wants."""
+from __future__ import annotations
+
+CSV_COLUMNS = ["index", "id", "success", "action", "urgency", "current_capacity", "recommended_capacity",
+               "capacity_change", "capacity_change_percent", "max_predicted_load", "max_utilization",
+               "risk_level", "p90_risk_level", "critical_hours", "method", "history_source", "error"]
+
+
+def csv_row(result: dict) -> list:
+    rec = result.get("recommendations") or {}
+    metrics = rec.get("metrics") or {}
+    risk = result.get("risk_assessment") or {}
+    error = result.get("error") or {}
+    return [result.get("index"), result.get("id"), bool(result.get("success")), rec.get("action"),
+            rec.get("urgency"), rec.get("current_capacity"), rec.get("recommended_capacity"),
+            rec.get("capacity_change"), rec.get("capacity_change_percent"), metrics.get("max_predicted_load"),
+            metrics.get("max_utilization"), risk.get("risk_level"), risk.get("p90_risk_level"),
+            risk.get("critical_hours"), result.get("method"), result.get("history_source"),
+            error.get("message", "")]

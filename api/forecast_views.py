@@ -1,0 +1,56 @@
+"""Endpoints that forecast: validate, submit, answer (sync 200 or 202 job)."""
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from api.metrics import count_job_created
+from api.service import job_service
+from api.submission import accepted, claim_idempotency, replay, submit
+from capplan.job_requests import batch_plans, job_request, require_object
+from capplan.jobstore import new_job_id
+
+bp = Blueprint("forecasts", __name__)
+
+
+def _body() -> dict:
+    return require_object(request.get_json(force=True, silent=True))
+
+
+@bp.post("/api/forecast")
+def forecast():
+    body = _body()
+    return submit("forecast", job_request("forecast", body, default_hours=24), body)
+
+
+@bp.post("/api/capacity/recommendations")
+def recommendations():
+    body = _body()
+    return submit("recommendations", job_request("recommendations", body, default_hours=24), body)
+
+
+@bp.post("/api/capacity/analyze")
+def analyze():
+    body = _body()
+    return submit("analysis", job_request("analysis", body, default_hours=168), body)
+
+
+@bp.post("/api/capacity/batch")
+def batch():
+    """Always a job: plans are checked one by one in the workers, so one bad plan fails alone."""
+    body = _body()
+    plans = batch_plans(body)
+    service = job_service()
+    job_id = new_job_id()
+    earlier = claim_idempotency(body, job_id)
+    if earlier is not None:
+        return replay(earlier, None)
+    size = service.settings.BATCH_CHUNK_SIZE
+    chunks = [{"offset": i, "plans": plans[i:i + size]} for i in range(0, len(plans), size)]
+    pipe = service.redis.pipeline(transaction=False)
+    service.store.create("batch", {"plans": len(plans), "chunks": len(chunks)}, request_id=g.request_id,
+                         total=len(plans), job_id=job_id, pipe=pipe)
+    service.store.store_chunks(job_id, chunks, pipe)
+    pipe.execute()
+    count_job_created("batch")
+    service.publish_batch(job_id, len(chunks))
+    return accepted(job_id, plans=len(plans), chunks=len(chunks), results_url=f"/api/jobs/{job_id}/results")

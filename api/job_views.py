@@ -1,0 +1,75 @@
+"""Job status, cancellation and a batch's paged or CSV results."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.errors import InvalidRequest, NotFound, ServiceError
+from api.service import job_service
+from api.batch_csv import CSV_COLUMNS, csv_row
+
+bp = Blueprint("jobs", __name__)
+MAX_PAGE = 1000
+
+
+def _job_or_error(job_id: str) -> dict:
+    store = job_service().store
+    record = store.get(job_id)
+    if record is not None:
+        return record
+    if store.was_issued(job_id):
+        raise ServiceError(f"job {job_id} has expired: results are kept for {store.ttl} seconds",
+                           status=410, code="gone")
+    raise NotFound(f"no job {job_id}")
+
+
+@bp.get("/api/jobs/<job_id>")
+def get_job(job_id: str):
+    return jsonify(_job_or_error(job_id))
+
+
+@bp.delete("/api/jobs/<job_id>")
+def cancel_job(job_id: str):
+    _job_or_error(job_id)
+    status = job_service().store.cancel(job_id)
+    if status != "cancelled":
+        raise ServiceError(f"job {job_id} already {status}: nothing to cancel", status=409,
+                           code="job_finished")
+    return jsonify(_job_or_error(job_id))
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidRequest.field(name, "must be an integer") from None
+    if not low <= value <= high:
+        raise InvalidRequest.field(name, f"must be from {low} to {high}")
+    return value
+
+
+@bp.get("/api/jobs/<job_id>/results")
+def job_results(job_id: str):
+    """Per-plan results of a batch in plan order: ?offset=&limit= pages, ?format=csv downloads all."""
+    record = _job_or_error(job_id)
+    if record["kind"] != "batch":
+        raise InvalidRequest.field("job_id", "only batch jobs have per-plan results; see /api/jobs/{id}")
+    total = record["progress"]["total"]
+    store = job_service().store
+    if request.args.get("format", "json") == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(csv_row(r) for r in store.plan_results(job_id))
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="batch-{job_id}.csv"'})
+    offset = _int_arg("offset", 0, 0, max(total, 0))
+    limit = _int_arg("limit", 100, 1, MAX_PAGE)
+    items = store.plan_results(job_id, offset, limit)
+    return jsonify({"job_id": job_id, "status": record["status"], "offset": offset, "limit": limit,
+                    "total": total, "done": record["progress"]["done"], "results": items})

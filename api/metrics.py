@@ -1,0 +1,92 @@
+"""Prometheus /metrics: request latency by endpoint, plus what Redis knows (queues, jobs, inference)."""
+from __future__ import annotations
+
+import time
+
+import redis
+from flask import Blueprint, Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+from capplan.heartbeats import live_workers
+from capplan.shared_metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
+from workers.celery_app import BATCH_QUEUE, FORECAST_QUEUE
+
+bp = Blueprint("metrics", __name__)
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class RedisCollector:
+    """Read at scrape time: queue depth, finished jobs by kind and status, inference times, live workers."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        client = self.app.extensions["capplan"].redis
+        try:
+            p = client.pipeline(transaction=False)
+            p.llen(FORECAST_QUEUE)
+            p.llen(BATCH_QUEUE)
+            p.hgetall(JOBS_KEY)
+            p.hgetall(INFERENCE_KEY)
+            forecast_depth, batch_depth, jobs, inference = p.execute()
+            workers = len(live_workers(client))
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=0)
+            return
+        yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=1)
+        depth = GaugeMetricFamily("capplan_queue_depth", "tasks waiting in a Celery queue", labels=["queue"])
+        depth.add_metric([FORECAST_QUEUE], forecast_depth)
+        depth.add_metric([BATCH_QUEUE], batch_depth)
+        yield depth
+        yield GaugeMetricFamily("capplan_live_worker_processes", "worker processes with a fresh heartbeat",
+                                value=workers)
+        finished = CounterMetricFamily("capplan_jobs_finished", "jobs finished, by kind and status",
+                                       labels=["kind", "status"])
+        for key, count in sorted(jobs.items()):
+            kind, _, status = key.partition(":")
+            finished.add_metric([kind, status], float(count))
+        yield finished
+        cumulative = [(str(b), float(inference.get(f"le_{b}", 0))) for b in INFERENCE_BUCKETS]
+        count = float(inference.get("count", 0))
+        yield HistogramMetricFamily("capplan_model_inference_seconds", "time of one batched network pass",
+                                    buckets=cumulative + [("+Inf", count)],
+                                    sum_value=float(inference.get("sum", 0.0)))
+        yield CounterMetricFamily("capplan_model_series", "series forecast by the workers",
+                                  value=float(inference.get("series", 0)))
+
+
+def init_metrics(app: Flask) -> None:
+    """A registry per app (tests build many apps), request timing hooks and the /metrics view."""
+    registry = CollectorRegistry()
+    latency = Histogram("capplan_http_request_duration_seconds", "HTTP request latency",
+                        ["endpoint", "method", "status"], buckets=LATENCY_BUCKETS, registry=registry)
+    created = Counter("capplan_jobs_created", "jobs created by the API", ["kind"], registry=registry)
+    registry.register(RedisCollector(app))
+    app.extensions["capplan_metrics"] = {"registry": registry, "jobs_created": created}
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        latency.labels(rule, request.method, str(response.status_code)).observe(
+            time.perf_counter() - g.get("started", time.perf_counter()))
+        return response
+
+
+@bp.get("/metrics")
+def metrics():
+    from flask import current_app
+
+    return Response(generate_latest(current_app.extensions["capplan_metrics"]["registry"]),
+                    mimetype=CONTENT_TYPE_LATEST)
+
+
+def count_job_created(kind: str) -> None:
+    from flask import current_app
+
+    current_app.extensions["capplan_metrics"]["jobs_created"].labels(kind).inc()

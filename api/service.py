@@ -1,0 +1,46 @@
+"""The API's connections: Redis clients, the job store, the Celery app to publish with, the dispatcher.
+
+Built by create_app without connecting to anything; connections open on first use.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from capplan.config import Settings
+from capplan.jobstore import JobStore, redis_from_url
+from api.dispatch import JobDispatcher
+from workers.celery_app import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
+
+MAX_PREFER_WAIT_S = 60.0
+
+
+class JobService:
+    """Everything a view needs to create, publish, wait for and read jobs."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.redis = redis_from_url(settings.REDIS_URL, timeout=1.0)
+        # BLPOP blocks up to the longest wait a request may ask for, so this client's timeout is longer.
+        self.blocking = redis_from_url(settings.REDIS_URL, timeout=max(settings.SYNC_WAIT_S,
+                                                                       MAX_PREFER_WAIT_S) + 2.0)
+        self.store = JobStore(self.redis, settings.RESULT_TTL, blocking=self.blocking)
+        self.celery = create_celery(settings)
+        self.dispatcher = JobDispatcher(self.publish_jobs, self._publish_failed)
+
+    def publish_jobs(self, job_ids: list[str]) -> None:
+        self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=FORECAST_QUEUE)
+
+    def publish_batch(self, job_id: str, chunks: int) -> None:
+        with self.celery.producer_or_acquire() as producer:
+            for chunk in range(chunks):
+                self.celery.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, chunks], queue=BATCH_QUEUE,
+                                      producer=producer)
+
+    def _publish_failed(self, job_ids: list[str], exc: Exception) -> None:
+        body = {"code": "service_unavailable", "message": "the job queue is unreachable; retry shortly",
+                "status": 503}
+        self.store.finish_many((job_id, "failed", body) for job_id in job_ids)
+
+
+def job_service() -> JobService:
+    return current_app.extensions["capplan"]

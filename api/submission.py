@@ -1,0 +1,101 @@
+"""Submit a job, then wait for it (sync) or answer 202 with where to poll (job): the Prefer rules."""
+from __future__ import annotations
+
+import re
+
+from flask import g, jsonify, request, url_for
+
+from api.errors import ServiceError, error_body
+from api.metrics import count_job_created
+from api.service import MAX_PREFER_WAIT_S, job_service
+from capplan.jobstore import IdempotencyConflict, new_job_id
+
+_WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*\"?(\d+(?:\.\d+)?)\"?", re.IGNORECASE)
+
+
+def wait_seconds(hours_ahead: int) -> tuple[float, str | None]:
+    """How long to wait for the result, and the preference applied (RFC 7240)."""
+    settings = job_service().settings
+    prefer = request.headers.get("Prefer", "")
+    match = _WAIT.search(prefer)
+    if match:
+        wait = min(float(match.group(1)), MAX_PREFER_WAIT_S)
+        return wait, f"wait={match.group(1)}"
+    if "respond-async" in prefer.lower():
+        return 0.0, "respond-async"
+    return (settings.SYNC_WAIT_S if hours_ahead <= settings.SYNC_MAX_HOURS else 0.0), None
+
+
+def job_urls(job_id: str) -> dict:
+    return {"job_id": job_id, "status_url": url_for("jobs.get_job", job_id=job_id)}
+
+
+def accepted(job_id: str, preference: str | None = None, **extra):
+    response = jsonify({"success": True, **job_urls(job_id), "status": "queued", **extra})
+    response.status_code = 202
+    response.headers["Location"] = response.json["status_url"]
+    if preference:
+        response.headers["Preference-Applied"] = preference
+    return response
+
+
+def finished(done: dict, job_id: str):
+    """The body of a finished job: the result (200), or its error with the status it carries."""
+    if done.get("status") == "succeeded":
+        return done["result"], 200
+    if done.get("status") == "cancelled":
+        return error_body("cancelled", f"job {job_id} was cancelled"), 409
+    error = done.get("error") or {}
+    return error_body(error.get("code", "job_failed"), error.get("message", "the job failed")), \
+        int(error.get("status", 500))
+
+
+def claim_idempotency(body: dict, job_id: str) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        return None
+    try:
+        return job_service().store.claim_idempotency_key(key, {"path": request.path, "body": body}, job_id)
+    except IdempotencyConflict as e:
+        raise ServiceError("Idempotency-Key was used with a different request body",
+                           {"Idempotency-Key": f"already names job {e.job_id} with another body"},
+                           status=409, code="idempotency_conflict") from None
+
+
+def submit(kind: str, job_request: dict, body: dict):
+    """Create a forecasting job (forecast, recommendations, analysis) and answer as Prefer says."""
+    service = job_service()
+    wait, preference = wait_seconds(job_request["hours_ahead"])
+    job_id = new_job_id()
+    earlier = claim_idempotency(body, job_id)
+    if earlier is not None:
+        return replay(earlier, preference)
+    service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id)
+    count_job_created(kind)
+    if wait <= 0:
+        service.publish_jobs([job_id])
+        return accepted(job_id, preference)
+    service.dispatcher.submit(job_id)
+    done = service.store.wait(job_id, wait)
+    if done is None:
+        return accepted(job_id, preference)   # the work goes on; the client polls
+    body, status = finished(done, job_id)
+    response = jsonify(body)
+    response.status_code = status
+    if preference:
+        response.headers["Preference-Applied"] = preference
+    return response
+
+
+def replay(job_id: str, preference: str | None):
+    """The same Idempotency-Key and body: the earlier job's result when done, else the job again."""
+    record = job_service().store.get(job_id)
+    if record and record["status"] in ("succeeded", "failed", "cancelled"):
+        body, status = finished(record, job_id)
+        response = jsonify(body)
+        response.status_code = status
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    response = accepted(job_id, preference)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response

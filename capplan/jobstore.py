@@ -1,0 +1,238 @@
+"""Job records, results and wake-ups in Redis under our own keys (Celery calls every unknown id PENDING).
+
+Keys (all under ``capplan:``):
+  job:{id}            hash: kind, status, created_at, started_at, finished_at, request, result | error,
+                      request_id, total; expires RESULT_TTL after creation and again after finishing
+  known:{id}          "1" for 30 days: tells an expired id (410) from one never issued (404)
+  job:{id}:done       list the worker pushes the finished body onto; a synchronous request BLPOPs it
+  job:{id}:chunk:{i}  a batch's plans, one JSON list per chunk
+  job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
+  job:{id}:chunks     set of finished chunk numbers
+  idem:{key}          JSON {"job_id", "body_sha256"} for Idempotency-Key
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+PREFIX = "capplan:"
+KNOWN_TTL_S = 30 * 24 * 3600
+DONE_TTL_S = 300
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+def redis_from_url(url: str, timeout: float = 1.0) -> redis.Redis:
+    """A client that fails within ``timeout`` seconds when Redis is down, and reconnects by itself."""
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=min(timeout, 1.0),
+                                retry=Retry(NoBackoff(), 0), decode_responses=True,
+                                health_check_interval=30)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_job_id() -> str:
+    """128 random bits: unguessable."""
+    return secrets.token_urlsafe(16)
+
+
+def body_digest(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+    def __init__(self, job_id: str):
+        super().__init__(job_id)
+        self.job_id = job_id
+
+
+# Status changes are scripts so a cancel can never be overwritten by a late worker write.
+_START = """
+local s = redis.call('HGET', KEYS[1], 'status')
+if s == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1]) return 1 end
+if s == 'running' then return 1 end
+return 0
+"""
+_FINISH = """
+local s = redis.call('HGET', KEYS[1], 'status')
+if (not s) or s == 'succeeded' or s == 'failed' or s == 'cancelled' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], ARGV[2], ARGV[3], 'finished_at', ARGV[4])
+if not redis.call('HGET', KEYS[1], 'started_at') then redis.call('HSET', KEYS[1], 'started_at', ARGV[4]) end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('RPUSH', KEYS[2], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[7])
+return 1
+"""
+_CANCEL = """
+local s = redis.call('HGET', KEYS[1], 'status')
+if s == 'queued' or s == 'running' then
+  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+  return 'cancelled'
+end
+return s or ''
+"""
+
+
+class JobStore:
+    """Reads and writes job records; ``blocking`` is a client whose socket timeout allows long BLPOPs."""
+
+    def __init__(self, client: redis.Redis, ttl: int, blocking: redis.Redis | None = None):
+        self.redis = client
+        self.blocking = blocking or client
+        self.ttl = int(ttl)
+        self._start = client.register_script(_START)
+        self._finish = client.register_script(_FINISH)
+        self._cancel = client.register_script(_CANCEL)
+
+    @staticmethod
+    def key(job_id: str, suffix: str = "") -> str:
+        return f"{PREFIX}job:{job_id}{suffix}"
+
+    # --- creation -------------------------------------------------------------------------
+    def create(self, kind: str, request: dict, *, request_id: str | None = None, total: int = 1,
+               job_id: str | None = None, pipe=None) -> str:
+        job_id = job_id or new_job_id()
+        record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": json.dumps(request),
+                  "request_id": request_id or "", "total": total}
+        p = pipe if pipe is not None else self.redis.pipeline(transaction=False)
+        p.hset(self.key(job_id), mapping=record)
+        p.expire(self.key(job_id), self.ttl)
+        p.set(f"{PREFIX}known:{job_id}", "1", ex=KNOWN_TTL_S)
+        if pipe is None:
+            p.execute()
+        return job_id
+
+    def claim_idempotency_key(self, key: str, body: Any, job_id: str) -> str | None:
+        """Bind ``key`` to ``job_id``; return the earlier job id when the key was used with this body."""
+        digest = body_digest(body)
+        idem = f"{PREFIX}idem:{hashlib.sha256(key.encode()).hexdigest()}"
+        if self.redis.set(idem, json.dumps({"job_id": job_id, "body_sha256": digest}), nx=True, ex=self.ttl):
+            return None
+        earlier = json.loads(self.redis.get(idem) or "{}")
+        if earlier.get("body_sha256") != digest:
+            raise IdempotencyConflict(earlier.get("job_id", ""))
+        return earlier["job_id"]
+
+    # --- reading ----------------------------------------------------------------------------
+    def get(self, job_id: str) -> dict | None:
+        """The public job record, or None when absent (see ``was_issued`` for 404 vs 410)."""
+        raw = self.redis.hgetall(self.key(job_id))
+        if not raw:
+            return None
+        record = {"job_id": job_id, "kind": raw.get("kind"), "status": raw.get("status"),
+                  "progress": self._progress(job_id, raw),
+                  "created_at": raw.get("created_at"), "started_at": raw.get("started_at"),
+                  "finished_at": raw.get("finished_at")}
+        if "result" in raw:
+            record["result"] = json.loads(raw["result"])
+        if "error" in raw:
+            record["error"] = json.loads(raw["error"])
+        return record
+
+    def _progress(self, job_id: str, raw: dict) -> dict:
+        total = int(raw.get("total") or 1)
+        if raw.get("kind") == "batch":
+            done = self.redis.hlen(self.key(job_id, ":results"))
+        else:
+            done = total if raw.get("status") == "succeeded" else 0
+        return {"done": done, "total": total}
+
+    def was_issued(self, job_id: str) -> bool:
+        return bool(self.redis.exists(f"{PREFIX}known:{job_id}"))
+
+    def load(self, job_ids: Iterable[str]) -> list[dict | None]:
+        """Worker view: status, kind, request (parsed) and request id of each job, None when gone."""
+        ids = list(job_ids)
+        p = self.redis.pipeline(transaction=False)
+        for job_id in ids:
+            p.hmget(self.key(job_id), "status", "kind", "request", "request_id")
+        out: list[dict | None] = []
+        for job_id, (status, kind, request, request_id) in zip(ids, p.execute()):
+            if status is None:
+                out.append(None)
+            else:
+                out.append({"job_id": job_id, "status": status, "kind": kind,
+                            "request": json.loads(request or "{}"), "request_id": request_id or None})
+        return out
+
+    # --- transitions ------------------------------------------------------------------------
+    def start(self, job_ids: Iterable[str]) -> list[bool]:
+        """Mark queued jobs running; False for jobs that finished or were cancelled meanwhile."""
+        now = utc_now()
+        p = self.redis.pipeline(transaction=False)
+        for job_id in job_ids:
+            self._start(keys=[self.key(job_id)], args=[now], client=p)
+        return [bool(x) for x in p.execute()]
+
+    def finish_many(self, outcomes: Iterable[tuple[str, str, dict]]) -> None:
+        """Store (job_id, "succeeded" | "failed", body) for each job and wake whoever waits on it."""
+        now = utc_now()
+        p = self.redis.pipeline(transaction=False)
+        for job_id, status, body in outcomes:
+            field = "result" if status == "succeeded" else "error"
+            payload = json.dumps(body)
+            done = json.dumps({"status": status, field: body})
+            self._finish(keys=[self.key(job_id), self.key(job_id, ":done")],
+                         args=[status, field, payload, now, self.ttl, done, DONE_TTL_S], client=p)
+        p.execute()
+
+    def cancel(self, job_id: str) -> str:
+        """Cancel a queued or running job; return the status it has afterwards ('' when gone)."""
+        done = json.dumps({"status": "cancelled"})
+        return self._cancel(keys=[self.key(job_id), self.key(job_id, ":done")],
+                            args=[utc_now(), done, DONE_TTL_S])
+
+    def status(self, job_id: str) -> str | None:
+        return self.redis.hget(self.key(job_id), "status")
+
+    def wait(self, job_id: str, timeout: float) -> dict | None:
+        """Block until the job finishes (its body) or ``timeout`` seconds pass (None)."""
+        if timeout <= 0:
+            return None
+        got = self.blocking.blpop([self.key(job_id, ":done")], timeout=timeout)
+        return json.loads(got[1]) if got else None
+
+    # --- batches ----------------------------------------------------------------------------
+    def store_chunks(self, job_id: str, chunks: list[list], pipe) -> None:
+        for i, chunk in enumerate(chunks):
+            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk), ex=self.ttl)
+
+    def load_chunk(self, job_id: str, index: int) -> list | None:
+        raw = self.redis.get(self.key(job_id, f":chunk:{index}"))
+        return None if raw is None else json.loads(raw)
+
+    def save_plan_results(self, job_id: str, chunk: int, results: dict[int, dict]) -> int:
+        """Store per-plan results of one chunk and mark it finished; return the finished chunk count."""
+        p = self.redis.pipeline(transaction=True)
+        if results:
+            p.hset(self.key(job_id, ":results"), mapping={str(i): json.dumps(r) for i, r in results.items()})
+        p.expire(self.key(job_id, ":results"), self.ttl)
+        p.sadd(self.key(job_id, ":chunks"), chunk)
+        p.expire(self.key(job_id, ":chunks"), self.ttl)
+        p.scard(self.key(job_id, ":chunks"))
+        return int(p.execute()[-1])
+
+    def plan_results(self, job_id: str, offset: int = 0, limit: int | None = None) -> list[dict]:
+        """Per-plan results in plan order, from ``offset`` (missing ones are skipped)."""
+        total = int(self.redis.hget(self.key(job_id), "total") or 0)
+        stop = total if limit is None else min(total, offset + limit)
+        if offset >= stop:
+            return []
+        out: list[dict] = []
+        step = 2000
+        for start in range(offset, stop, step):
+            fields = [str(i) for i in range(start, min(stop, start + step))]
+            out += [json.loads(v) for v in self.redis.hmget(self.key(job_id, ":results"), fields) if v]
+        return out

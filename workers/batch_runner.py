@@ -1,0 +1,125 @@
+"""One chunk of a batch job: check each plan, one network pass over the good ones, analyse, store.
+
+The chunk that finds every chunk finished builds the portfolio and closes the job. A chunk that runs
+twice (redelivered after a worker died) rewrites the same results, so the job still completes once.
+"""
+from __future__ import annotations
+
+import logging
+
+from capplan.errors import InvalidRequest
+from capplan.jobstore import JobStore
+from capplan.job_requests import forecast_request, plan_options
+from capplan.logs import job_id_var, request_id_var
+from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
+
+log = logging.getLogger("capplan.worker")
+BATCH_DEFAULT_HOURS = 168
+SCHEDULE_TOTALS = ("capacity_hours", "static_capacity_hours", "saving_capacity_hours", "saving_percent",
+                   "scaling_actions")
+
+
+def _plan_id(plan, index: int) -> str:
+    return str(plan.get("id", index)) if isinstance(plan, dict) else str(index)
+
+
+def _checked(plans: list, offset: int) -> tuple[list[tuple[int, str, dict]], dict[int, dict]]:
+    """(index, id, job request) of the valid plans, and an error result for each invalid one."""
+    from planning import PlanValidationError
+
+    valid, errors = [], {}
+    for i, plan in enumerate(plans):
+        index, plan_id = offset + i, _plan_id(plan, offset + i)
+        try:
+            if not isinstance(plan, dict):
+                raise InvalidRequest.field(f"plans[{index}]", "must be an object")
+            request = forecast_request(plan, BATCH_DEFAULT_HOURS)
+            request["plan"] = plan_options(plan)
+            valid.append((index, plan_id, request))
+        except InvalidRequest as e:
+            errors[index] = _error(index, plan_id, e.code, e.message, e.fields)
+        except PlanValidationError as e:
+            errors[index] = _error(index, plan_id, "validation_error", str(e), e.fields)
+    return valid, errors
+
+
+def _error(index: int, plan_id: str, code: str, message: str, fields: dict | None = None) -> dict:
+    return {"index": index, "id": plan_id, "success": False,
+            "error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def plan_result(index: int, plan_id: str, output, source: str, analysis: dict) -> dict:
+    """What a batch keeps per plan: the recommendation and risk, not the hourly series."""
+    result = {"index": index, "id": plan_id, "success": True, "hours_ahead": len(output.median),
+              "method": output.method, "history_source": source,
+              "summary": analysis["summary"], "recommendations": analysis["recommendations"],
+              "risk_assessment": analysis["risk_assessment"],
+              "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS}}
+    if analysis.get("cost") is not None:
+        result["cost"] = analysis["cost"]
+    return result
+
+
+def analyse_chunk(forecaster, plans: list, offset: int, metrics=None) -> dict[int, dict]:
+    """Per-plan results of one chunk, keyed by plan index; bad plans get an error, not the chunk."""
+    from planning import Plan, analyze_each, to_jsonable
+
+    valid, results = _checked(plans, offset)
+    if not valid:
+        return results
+    try:
+        forecasts = run_forecasts(forecaster, [r for _, _, r in valid], metrics)
+    except ModelUnavailable as e:
+        for index, plan_id, _ in valid:
+            results[index] = _error(index, plan_id, "model_unavailable", f"the model is not loaded: {e}")
+        return results
+    analyses = analyze_each([planning_forecast(r, out) for (_, _, r), (out, _) in zip(valid, forecasts)],
+                            [Plan.from_dict(r["plan"]) for _, _, r in valid])
+    for (index, plan_id, _), (out, source), a in zip(valid, forecasts, analyses):
+        results[index] = plan_result(index, plan_id, out, source, to_jsonable(a))
+    return results
+
+
+def portfolio(results: list[dict]) -> dict:
+    """The portfolio summary over the plans that succeeded, rebuilt from their stored results."""
+    from planning import Analysis, Recommendation, build_portfolio, to_jsonable
+
+    ok = [r for r in results if r.get("success")]
+    analyses = [Analysis(summary=r["summary"], load_statistics={}, utilization_statistics={},
+                         risk_assessment=r["risk_assessment"], hourly_patterns={},
+                         recommendations=Recommendation(**r["recommendations"]), scaling_scenarios={},
+                         scaling_schedule=r["schedule"], cost=r.get("cost")) for r in ok]
+    return to_jsonable(build_portfolio([r["id"] for r in ok], analyses, top=20))
+
+
+def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None) -> int:
+    """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored."""
+    record = (store.load([job_id]) or [None])[0]
+    if record is None or record["status"] not in ("queued", "running"):
+        return 0                                          # cancelled, finished or expired: nothing to do
+    job_id_var.set(job_id)
+    request_id_var.set(record["request_id"])
+    try:
+        store.start([job_id])
+        payload = store.load_chunk(job_id, chunk) or {"offset": 0, "plans": []}
+        results = analyse_chunk(forecaster, payload["plans"], payload["offset"], metrics)
+        if store.status(job_id) == "cancelled":
+            return 0
+        finished_chunks = store.save_plan_results(job_id, chunk, results)
+        log.info("batch chunk done", extra={"chunk": chunk, "chunks": chunks, "plans": len(results),
+                                             "finished_chunks": finished_chunks})
+        if finished_chunks >= chunks:
+            everything = store.plan_results(job_id)
+            failed = sum(1 for r in everything if not r.get("success"))
+            body = {"success": True, "plans": len(everything), "succeeded": len(everything) - failed,
+                    "failed": failed, "portfolio": portfolio(everything),
+                    "results_url": f"/api/jobs/{job_id}/results"}
+            store.finish_many([(job_id, "succeeded", body)])
+            if metrics is not None:
+                metrics.count_jobs("batch", "succeeded")
+        if metrics is not None:
+            metrics.flush()
+        return len(results)
+    finally:
+        job_id_var.set(None)
+        request_id_var.set(None)

@@ -1,0 +1,43 @@
+"""The Celery app, made from the same Settings as the API (Flask's celery_init_app pattern)."""
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from capplan.config import Settings, load_settings
+
+FORECAST_QUEUE = "forecast"   # sync forecasts and analyses: GPU workers consume it, CPU workers too
+BATCH_QUEUE = "batch"         # chunks of batch jobs
+RUN_JOBS_TASK = "capplan.run_jobs"
+BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    """A Celery app on Redis; connects to nothing until a task is sent or a worker starts."""
+    settings = settings or load_settings()
+    app = Celery("capplan", broker=settings.REDIS_URL, include=["workers.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        # Job state and results are ours (capplan.jobstore); Celery's backend would only add PENDING noise.
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
+        task_time_limit=settings.TASK_TIME_LIMIT,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout,
+                                  "socket_timeout": 5, "socket_connect_timeout": 2},
+        broker_connection_retry_on_startup=True,
+        task_queues=[Queue(FORECAST_QUEUE), Queue(BATCH_QUEUE)],
+        task_default_queue=FORECAST_QUEUE,
+        task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE}},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        task_send_sent_event=False,
+        worker_enable_remote_control=True,
+    )
+    app.conf.capplan_settings = settings
+    return app

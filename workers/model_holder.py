@@ -1,0 +1,70 @@
+"""The model of this worker process: loaded once, after the fork, on FORECAST_DEVICE; and its heartbeat."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from capplan.config import Settings
+from capplan.heartbeats import HEARTBEAT_EVERY_S, WORKERS_KEY, publish
+from capplan.jobstore import redis_from_url
+
+log = logging.getLogger("capplan.worker")
+
+_lock = threading.Lock()
+_forecaster = None
+
+
+def get_forecaster(settings: Settings):
+    """This process's Forecaster, loaded on first use (never before the fork: CUDA does not survive it)."""
+    global _forecaster
+    if _forecaster is None:
+        with _lock:
+            if _forecaster is None:
+                from models.serving import load_forecaster  # torch is imported here, in the child
+
+                started = time.perf_counter()
+                _forecaster = load_forecaster(settings.MODEL_DIR, device=settings.FORECAST_DEVICE,
+                                              allow_unsafe_pickle=settings.ALLOW_UNSAFE_PICKLE)
+                log.info("model loaded", extra={"model": _forecaster.info,
+                                                "load_s": round(time.perf_counter() - started, 3)})
+    return _forecaster
+
+
+def forget_forecaster() -> None:
+    """Drop a model inherited through fork; the child loads its own."""
+    global _forecaster
+    _forecaster = None
+
+
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Heartbeat(threading.Thread):
+    """Loads the model, then publishes this process's model info in Redis every few seconds."""
+
+    def __init__(self, settings: Settings, queues: list[str]):
+        super().__init__(name="capplan-heartbeat", daemon=True)
+        self.settings = settings
+        self.queues = queues
+        self.stopped = threading.Event()
+
+    def record(self) -> dict:
+        return {"id": process_id(), "node": f"{socket.gethostname()}:{os.getppid()}", "pid": os.getpid(),
+                "queues": self.queues, "model": dict(get_forecaster(self.settings).info)}
+
+    def run(self) -> None:
+        client = redis_from_url(self.settings.REDIS_URL, timeout=2.0)
+        while not self.stopped.is_set():
+            try:
+                publish(client, process_id(), self.record())
+            except Exception:  # noqa: BLE001 - a heartbeat must outlive Redis outages and model errors
+                log.warning("heartbeat failed", exc_info=True)
+            self.stopped.wait(HEARTBEAT_EVERY_S)
+        try:
+            client.hdel(WORKERS_KEY, process_id())
+        except Exception:  # noqa: BLE001
+            pass

@@ -1,0 +1,101 @@
+"""Celery tasks: thin. They take job ids, call the runner, and record failures in the job store."""
+from __future__ import annotations
+
+import logging
+
+import redis
+from celery import current_app, shared_task, signals
+from celery.exceptions import SoftTimeLimitExceeded
+
+from capplan.config import Settings, load_settings
+from capplan.jobstore import JobStore, redis_from_url
+from capplan.logs import configure_logging
+from capplan.shared_metrics import WorkerMetrics
+from workers import model_holder, runner
+from workers.batch_runner import run_batch_chunk
+from workers.celery_app import BATCH_CHUNK_TASK, RUN_JOBS_TASK
+
+log = logging.getLogger("capplan.worker")
+# Only a lost connection to Redis is worth retrying: the same input would fail the same way again.
+RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+_queues: list[str] = []
+_heartbeat: model_holder.Heartbeat | None = None
+_store: JobStore | None = None
+_metrics: WorkerMetrics | None = None
+
+
+def _settings() -> Settings:
+    return current_app.conf.get("capplan_settings") or load_settings()
+
+
+def _job_store() -> JobStore:
+    global _store, _metrics
+    if _store is None:
+        settings = _settings()
+        client = redis_from_url(settings.REDIS_URL, timeout=5.0)
+        _store, _metrics = JobStore(client, settings.RESULT_TTL), WorkerMetrics(client)
+    return _store
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_kwargs) -> None:
+    configure_logging(load_settings().LOG_LEVEL)
+
+
+@signals.celeryd_after_setup.connect
+def _remember_queues(sender, instance, **_kwargs) -> None:
+    _queues[:] = sorted(instance.app.amqp.queues.consume_from or ())
+
+
+@signals.worker_process_init.connect
+def _child_started(**_kwargs) -> None:
+    """In each pool process, after the fork: fresh clients, then load the model and start heartbeats."""
+    global _heartbeat, _store, _metrics
+    _store = _metrics = None
+    model_holder.forget_forecaster()
+    _heartbeat = model_holder.Heartbeat(_settings(), list(_queues))
+    _heartbeat.start()
+
+
+@signals.worker_process_shutdown.connect
+def _child_stopping(**_kwargs) -> None:
+    if _heartbeat is not None:
+        _heartbeat.stopped.set()
+        _heartbeat.join(timeout=2)
+
+
+def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:
+    store = _job_store()
+    open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in ("queued", "running")]
+    store.finish_many((job_id, "failed", {"code": code, "message": message, "status": status})
+                      for job_id in open_ids)
+
+
+@shared_task(name=RUN_JOBS_TASK, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+def run_jobs(job_ids: list[str]) -> int:
+    """Forecast (and plan) a group of jobs in one network pass; idempotent per job id."""
+    store = _job_store()
+    try:
+        return runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics)
+    except SoftTimeLimitExceeded:
+        _fail_open_jobs(job_ids, "timeout", "the job ran past its time limit", 504)
+        raise
+    except RETRY_ON:
+        raise
+    except Exception:
+        log.exception("jobs failed", extra={"job_ids": job_ids})
+        _fail_open_jobs(job_ids, "internal_error", "the worker failed on this job", 500)
+        raise
+
+
+@shared_task(name=BATCH_CHUNK_TASK, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+def run_batch(job_id: str, chunk: int, chunks: int) -> int:
+    """Plan one chunk of a batch with one network pass; the last chunk to finish closes the job."""
+    store = _job_store()
+    try:
+        return run_batch_chunk(store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks,
+                               _metrics)
+    except SoftTimeLimitExceeded:
+        _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
+        raise

@@ -18,8 +18,11 @@ def round_list(values: np.ndarray, decimals: int) -> list:
 
 def capacity_list(values: np.ndarray) -> list:
     """Capacities as int when whole, else rounded to 2 decimals; NaN becomes None."""
+    rounded = np.round(values, LOAD_DECIMALS)
+    if np.all(np.mod(rounded, 1.0) == 0):                 # all whole (NaN fails this): one vectorised cast
+        return rounded.astype(np.int64).tolist()
     out = []
-    for v in np.round(values, LOAD_DECIMALS).tolist():
+    for v in rounded.tolist():
         out.append(None if v != v else int(v) if v.is_integer() else v)
     return out
 

@@ -42,7 +42,8 @@ def scenario_dicts(fb: ForecastBatch, pb: PlanBatch, arrays: dict[str, np.ndarra
     ratio = capacity / current
     impact = np.where(ratio <= 1.0, "low", np.where(ratio <= COST_IMPACT_MEDIUM_UP_TO, "medium", "high"))
     change_pct = round_list((ratio - 1.0) * 100.0, PERCENT_DECIMALS)
-    caps = [capacity_list(row) for row in capacity]
+    flat_caps = capacity_list(capacity.ravel())
+    caps = [flat_caps[i:i + len(SCENARIOS)] for i in range(0, len(flat_caps), len(SCENARIOS))]
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
     inst = instances(capacity, pb)
     cost = inst * (pb.unit_cost_per_hour * fb.hours)[:, None]                       # [N, 4]

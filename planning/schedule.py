@@ -16,8 +16,9 @@ _NEVER = -(10 ** 6)  # "last change" before any change: far enough back that any
 
 def window_max(values: np.ndarray, width: np.ndarray) -> np.ndarray:
     """[N, H] max of values[i, k : k + width[i]] (cut at H), for per-plan widths >= 1 (sparse table)."""
-    n, h = values.shape
-    top = int(np.log2(max(int(width.max()), 1)))
+    h = values.shape[1]
+    widths = np.unique(width)
+    top = int(np.log2(max(int(widths[-1]), 1)))
     levels = [values]                                  # level j at k: max over [k, min(k + 2**j, h))
     for j in range(1, top + 1):
         prev, step = levels[-1], 2 ** (j - 1)
@@ -25,14 +26,16 @@ def window_max(values: np.ndarray, width: np.ndarray) -> np.ndarray:
         if step < h:
             np.maximum(prev[:, :h - step], prev[:, step:], out=nxt[:, :h - step])
         levels.append(nxt)
-    level_of = np.floor(np.log2(width)).astype(np.int64)  # [N]
     out = np.empty_like(values)
-    hours = np.arange(h)
-    for j in np.unique(level_of):
-        rows = np.nonzero(level_of == j)[0]
-        block = levels[j][rows]                                                  # [n_j, H]
-        second = np.minimum(hours[None, :] + width[rows, None] - 2 ** j, h - 1)  # [n_j, H]
-        out[rows] = np.maximum(block, np.take_along_axis(block, second, axis=1))
+    for w in widths.tolist():                          # few distinct widths: whole-array slices, no gathers
+        level = levels[int(np.log2(w))]
+        shift = w - 2 ** int(np.log2(w))               # second block of 2**j starts here; covers to k + w
+        block = level.copy() if shift else level
+        if 0 < shift < h:
+            np.maximum(level[:, :h - shift], level[:, shift:], out=block[:, :h - shift])
+        if len(widths) == 1:
+            return block
+        np.copyto(out, block, where=(width == w)[:, None])
     return out
 
 
@@ -64,19 +67,23 @@ def schedule_core(fb: ForecastBatch, pb: PlanBatch) -> ScheduleCore:
     lead, hold = pb.lead_time_hours, pb.min_hold_hours
     required = window_max(need, lead + 1)           # [N, H] in place lead hours before it is needed
     target = window_max(need, lead + hold)          # [N, H] what a change sets: enough for the hold window
-    capacity = np.empty_like(need)
+    # Hours are sequential, plans are not: loop over hours on [H, N] copies so each step reads contiguous rows.
+    required_t = np.ascontiguousarray(required.T)   # [H, N]
+    target_t = np.ascontiguousarray(target.T)       # [H, N]
+    capacity_t = np.empty_like(required_t)          # [H, N]
     held = pb.current_capacity.copy()               # [N]
     last_change = np.full(len(pb), _NEVER)
-    above_max = held > high[:, 0]
+    ceiling = high[:, 0]
+    band = 1.0 + pb.hysteresis                      # [N] scale down only when over the need by more than this
     for k in range(fb.hours):
-        up = required[:, k] > held
-        may_go_down = (k - last_change >= hold) | above_max
-        down = ~up & may_go_down & (target[:, k] < held)
-        move = up | down
-        held = np.where(move, target[:, k], held)
-        last_change = np.where(move, k, last_change)
-        above_max = held > high[:, 0]
-        capacity[:, k] = held
+        up = required_t[k] > held
+        down = (target_t[k] * band < held) & (k - last_change >= hold)
+        down |= held > ceiling                      # a capacity above max_capacity comes down at once
+        move = up | down                            # both go to the hold-window target
+        np.copyto(held, target_t[k], where=move)
+        np.copyto(last_change, k, where=move)
+        capacity_t[k] = held
+    capacity = np.ascontiguousarray(capacity_t.T)   # [N, H]
     previous = np.concatenate([pb.current_capacity[:, None], capacity[:, :-1]], axis=1)
     return ScheduleCore(capacity=capacity, need=need, uncovered=uncovered, changed=capacity != previous,
                         static_capacity=need.max(axis=1))
@@ -96,12 +103,7 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
 
     change_rows, change_cols = np.nonzero(core.changed)
-    change_stamps = np.datetime_as_string(
-        fb.start[change_rows] + change_cols.astype("timedelta64[h]"), unit="s").tolist()
-    change_caps = capacity_list(core.capacity[change_rows, change_cols])
-    previous = np.where(change_cols > 0, core.capacity[change_rows, np.maximum(change_cols - 1, 0)],
-                        pb.current_capacity[change_rows])
-    change_dirs = np.where(core.capacity[change_rows, change_cols] > previous, "up", "down").tolist()
+    change_cols = change_cols.tolist()                                      # hour offsets, plan after plan
     change_bounds = np.concatenate([[0], np.cumsum(core.changed.sum(axis=1))]).tolist()
 
     gap_rows, gap_cols = np.nonzero(core.uncovered)
@@ -121,8 +123,7 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
         item = {
             "start": start, "hours": hours, "lead_time_hours": lead, "min_hold_hours": hold,
             "min_capacity": low, "max_capacity": high, "capacity": caps,
-            "changes": [{"timestamp": s, "capacity": c, "direction": d}
-                        for s, c, d in zip(change_stamps[a:b], change_caps[a:b], change_dirs[a:b])],
+            "change_hours": change_cols[a:b],
             "scaling_actions": b - a, "capacity_hours": cap_hours, "static_capacity": static,
             "static_capacity_hours": static_h, "saving_capacity_hours": saving_h, "saving_percent": saving_p,
             "uncovered_hours": g1 - g0, "uncovered_timestamps": gap_stamps[g0:g1],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planning.forecast import Forecast, ForecastBatch
+from planning.gc_pause import gc_paused
 from planning.patterns import hourly_pattern_arrays, hourly_pattern_dicts
 from planning.plan import Plan, PlanBatch
 from planning.recommendation import OMIT_IF_NONE, Recommendation, materialise_recommendations
@@ -98,6 +99,7 @@ def _risk_dicts(median: dict, p90: dict, hours: int) -> list[dict]:
             for lvl, c, o, u, pc, po, pu, plvl, p100 in zip(levels, *cols, p90_levels, p90_over_100)]
 
 
+@gc_paused
 def materialise_analyses(fb: ForecastBatch, pb: PlanBatch, arrays: dict) -> list[Analysis]:
     """Round in bulk, then build one Analysis per plan."""
     core = arrays["recommendation"]

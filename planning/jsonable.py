@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 
+from planning.gc_pause import gc_paused
+
 _PASS = (str, int, bool, type(None))
 
 
@@ -16,19 +18,24 @@ def _iso(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
+@gc_paused
 def to_jsonable(obj):
     """Dataclasses -> dicts (fields marked omit_if_none left out when None), numpy -> Python, NaN/inf -> None,
     datetimes -> "YYYY-MM-DDTHH:MM:SS". Numbers are already rounded where the engine built them."""
+    return _convert(obj)
+
+
+def _convert(obj):
     kind = type(obj)
     if kind is float:
         return obj if obj - obj == 0 else None        # NaN and infinities are not JSON
     if kind in _PASS:
         return obj
     if kind is dict:
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): _convert(v) for k, v in obj.items()}
     if kind is list or kind is tuple:
         # Lists of plain numbers dominate (hourly schedules): convert them without a call per element.
-        return [v if type(v) in _PASS else (v if type(v) is float and v - v == 0 else to_jsonable(v))
+        return [v if type(v) in _PASS else (v if type(v) is float and v - v == 0 else _convert(v))
                 for v in obj]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {}
@@ -36,26 +43,26 @@ def to_jsonable(obj):
             value = getattr(obj, f.name)
             if value is None and f.metadata.get("omit_if_none"):
                 continue
-            out[f.name] = to_jsonable(value)
+            out[f.name] = _convert(value)
         return out
     if isinstance(obj, np.ndarray):
         if np.issubdtype(obj.dtype, np.datetime64):
             return np.datetime_as_string(obj.astype("datetime64[s]"), unit="s").tolist()
-        return to_jsonable(obj.tolist())
+        return _convert(obj.tolist())
     if isinstance(obj, np.datetime64):
         return str(np.datetime_as_string(obj.astype("datetime64[s]"), unit="s"))
     if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
+        return _convert(obj.item())
     if isinstance(obj, datetime):
         return _iso(obj)
     if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, float):   # float subclasses
-        return to_jsonable(float(obj))
+        return _convert(float(obj))
     if isinstance(obj, (int, str)):
         return obj
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): _convert(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
-        return [to_jsonable(v) for v in obj]
+        return [_convert(v) for v in obj]
     raise TypeError(f"cannot convert {type(obj).__name__} to JSON")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planning.analysis import Analysis
+from planning.gc_pause import gc_paused
 from planning.rounding import LOAD_DECIMALS
 
 _RISK_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -31,6 +32,7 @@ def _counts(values, names) -> dict:
     return {name: counter.get(name, 0) for name in names}
 
 
+@gc_paused
 def build_portfolio(ids: Sequence[str], analyses: Sequence[Analysis], top: int | None = None) -> Portfolio:
     """Sum and rank analyses; `top` keeps only the first entries of each ranking (None: all)."""
     if len(ids) != len(analyses):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planning.forecast import Forecast, ForecastBatch
+from planning.gc_pause import gc_paused
 from planning.plan import Plan, PlanBatch
 from planning.rounding import (LOAD_DECIMALS, PERCENT_DECIMALS, UTILIZATION_DECIMALS, capacity_list,
                                capacity_text, round_list)
@@ -45,6 +46,7 @@ def recommend(forecast: Forecast, plan: Plan) -> Recommendation:
     return recommend_batch(ForecastBatch.from_forecasts([forecast]), PlanBatch.from_plans([plan]))[0]
 
 
+@gc_paused
 def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: RecommendationCore) -> list[Recommendation]:
     """Round the core's arrays in bulk, then build one Recommendation per plan."""
     hours = fb.hours

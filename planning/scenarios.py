@@ -37,35 +37,38 @@ def scenario_arrays(fb: ForecastBatch, pb: PlanBatch) -> dict[str, np.ndarray]:
 def scenario_dicts(fb: ForecastBatch, pb: PlanBatch, arrays: dict[str, np.ndarray],
                    static_capacity: np.ndarray) -> list[dict]:
     """One scaling_scenarios dict per plan; savings are against holding static_capacity [N] all period."""
-    capacity = arrays["capacity"]
-    current = pb.current_capacity[:, None]
-    ratio = capacity / current
+    capacity = arrays["capacity"]                                                   # [N, 4]
+    ratio = capacity / pb.current_capacity[:, None]
     impact = np.where(ratio <= 1.0, "low", np.where(ratio <= COST_IMPACT_MEDIUM_UP_TO, "medium", "high"))
-    change_pct = round_list((ratio - 1.0) * 100.0, PERCENT_DECIMALS)
-    flat_caps = capacity_list(capacity.ravel())
-    caps = [flat_caps[i:i + len(SCENARIOS)] for i in range(0, len(flat_caps), len(SCENARIOS))]
+    columns = []                                                                    # one list of dicts per scenario
+    for j, name in enumerate(SCENARIOS):
+        description = DESCRIPTIONS[name]
+        columns.append([
+            {"capacity": cap, "description": description, "cost_impact": imp, "capacity_change_percent": pct,
+             "p90_hours_over_threshold": over, "p90_hours_over_capacity": full,
+             "warning": f"leaves {over} hours over the threshold and {full} over 100% at p90" if over else None}
+            for cap, imp, pct, over, full in zip(
+                capacity_list(capacity[:, j]), impact[:, j].tolist(),
+                round_list((ratio[:, j] - 1.0) * 100.0, PERCENT_DECIMALS),
+                arrays["over_threshold"][:, j].tolist(), arrays["over_capacity"][:, j].tolist())])
+    out = [dict(zip(SCENARIOS, row)) for row in zip(*columns)]
+    _add_units_and_cost(fb, pb, capacity, static_capacity, out)
+    return out
+
+
+def _add_units_and_cost(fb, pb, capacity, static_capacity, out) -> None:
+    """Instances and cost for the plans that give unit fields (others are left as they are)."""
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
-    inst = instances(capacity, pb)
+    if not (unit_rows.any() or cost_rows.any()):
+        return
+    inst = instances(capacity, pb)                                                  # [N, 4]
     cost = inst * (pb.unit_cost_per_hour * fb.hours)[:, None]                       # [N, 4]
     saving = static_cost(static_capacity, pb, fb.hours)[:, None] - cost
-    over_thr, over_cap = arrays["over_threshold"].tolist(), arrays["over_capacity"].tolist()
-    out = []
-    for i, (cap_row, impact_row, pct_row, thr_row, cap100_row) in enumerate(
-            zip(caps, impact.tolist(), change_pct, over_thr, over_cap)):
-        plan_scenarios = {}
+    for i in np.nonzero(unit_rows | cost_rows)[0].tolist():
         for j, name in enumerate(SCENARIOS):
-            scenario = {
-                "capacity": cap_row[j], "description": DESCRIPTIONS[name], "cost_impact": impact_row[j],
-                "capacity_change_percent": pct_row[j],
-                "p90_hours_over_threshold": thr_row[j], "p90_hours_over_capacity": cap100_row[j],
-                "warning": (f"leaves {thr_row[j]} hours over the threshold and {cap100_row[j]} over 100% at p90"
-                            if thr_row[j] else None),
-            }
+            scenario = out[i][name]
             if unit_rows[i]:
                 scenario["instances"] = int(inst[i, j])
             if cost_rows[i]:
                 scenario["cost"] = round(float(cost[i, j]), LOAD_DECIMALS)
                 scenario["saving_vs_static_peak"] = round(float(saving[i, j]), LOAD_DECIMALS)
-            plan_scenarios[name] = scenario
-        out.append(plan_scenarios)
-    return out

@@ -11,22 +11,45 @@ DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
-def _group_means(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """[N, G] mean of values [N, H] per group id [N, H]; NaN where a plan has no hour in a group."""
-    n = values.shape[0]
-    flat = (np.arange(n)[:, None] * n_groups + groups).ravel()
-    sums = np.bincount(flat, weights=values.ravel(), minlength=n * n_groups).reshape(n, n_groups)
-    counts = np.bincount(flat, minlength=n * n_groups).reshape(n, n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
+def _by_hour_of_day(median: np.ndarray, hour0: np.ndarray) -> np.ndarray:
+    """[N, 24] mean per hour of day: hour k of plan i falls on (hour0[i] + k) % 24."""
+    n, h = median.shape
+    days = -(-h // 24)
+    padded = np.zeros((n, days * 24))
+    padded[:, :h] = median
+    sums = padded.reshape(n, days, 24).sum(axis=1)                 # [N, 24] by offset k % 24
+    counts = np.bincount(np.arange(h) % 24, minlength=24)          # [24] the same for every plan
+    with np.errstate(invalid="ignore"):
+        means = sums / counts                                      # NaN where the offset never occurs
+    out = np.empty_like(means)
+    np.put_along_axis(out, (hour0[:, None] + np.arange(24)) % 24, means, axis=1)
+    return out
+
+
+def _by_day_of_week(median: np.ndarray, hour0: np.ndarray) -> np.ndarray:
+    """[N, 7] mean per weekday (Monday = 0), from running sums cut at each plan's midnights."""
+    n, h = median.shape
+    running = np.zeros((n, h + 1))
+    np.cumsum(median, axis=1, out=running[:, 1:])
+    first = hour0 % 24                                             # [N] hour of day of hour 0
+    weekday0 = (hour0 // 24 + _EPOCH_WEEKDAY) % 7                   # [N] weekday of hour 0
+    sums, counts = np.zeros((n, 7)), np.zeros((n, 7))
+    rows = np.arange(n)
+    for day in range(-(-(h + 23) // 24)):                          # calendar days the horizon touches
+        lo = np.clip(24 * day - first, 0, h)
+        hi = np.clip(24 * (day + 1) - first, 0, h)
+        weekday = (weekday0 + day) % 7
+        sums[rows, weekday] += running[rows, hi] - running[rows, lo]
+        counts[rows, weekday] += hi - lo
+    with np.errstate(invalid="ignore"):
         return sums / counts
 
 
 def hourly_pattern_arrays(fb: ForecastBatch) -> dict[str, np.ndarray]:
     """by_hour [N, 24], by_day [N, 7] (NaN where absent) and the peak/low hour and day [N]."""
     hour0 = fb.start.astype("datetime64[h]").astype(np.int64)            # [N] hours since epoch
-    abs_hour = hour0[:, None] + np.arange(fb.hours)                      # [N, H]
-    by_hour = _group_means(fb.median, abs_hour % 24, 24)
-    by_day = _group_means(fb.median, (abs_hour // 24 + _EPOCH_WEEKDAY) % 7, 7)
+    by_hour = _by_hour_of_day(fb.median, hour0)
+    by_day = _by_day_of_week(fb.median, hour0)
     return {
         "by_hour": by_hour, "by_day": by_day,
         "peak_hour": np.argmax(np.where(np.isnan(by_hour), -np.inf, by_hour), axis=1),

@@ -14,11 +14,10 @@ from planning.units import has_cost, has_units, instances
 _NEVER = -(10 ** 6)  # "last change" before any change: far enough back that any hold has passed
 
 
-def window_max(values: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """[N, H] max of values[i, k : k + width[i]] (cut at H), for per-plan widths >= 1 (sparse table)."""
+def window_max(values: np.ndarray, *widths: np.ndarray) -> list[np.ndarray]:
+    """For each widths [N] (>= 1): [N, H] max of values[i, k : k + width[i]], cut at H (one sparse table)."""
     h = values.shape[1]
-    widths = np.unique(width)
-    top = int(np.log2(max(int(widths[-1]), 1)))
+    top = int(np.log2(max(int(w.max()) for w in widths)))
     levels = [values]                                  # level j at k: max over [k, min(k + 2**j, h))
     for j in range(1, top + 1):
         prev, step = levels[-1], 2 ** (j - 1)
@@ -26,14 +25,20 @@ def window_max(values: np.ndarray, width: np.ndarray) -> np.ndarray:
         if step < h:
             np.maximum(prev[:, :h - step], prev[:, step:], out=nxt[:, :h - step])
         levels.append(nxt)
-    out = np.empty_like(values)
-    for w in widths.tolist():                          # few distinct widths: whole-array slices, no gathers
-        level = levels[int(np.log2(w))]
-        shift = w - 2 ** int(np.log2(w))               # second block of 2**j starts here; covers to k + w
-        block = level.copy() if shift else level
+    return [_windows_from_levels(levels, width) for width in widths]
+
+
+def _windows_from_levels(levels: list[np.ndarray], width: np.ndarray) -> np.ndarray:
+    h = levels[0].shape[1]
+    distinct = np.unique(width).tolist()
+    out = None if len(distinct) == 1 else np.empty_like(levels[0])
+    for w in distinct:                                 # few distinct widths: whole-array slices, no gathers
+        j = int(np.log2(w))
+        shift = w - 2 ** j                             # a second block of 2**j from k + shift reaches k + w
+        block = levels[j].copy() if shift else levels[j]
         if 0 < shift < h:
-            np.maximum(level[:, :h - shift], level[:, shift:], out=block[:, :h - shift])
-        if len(widths) == 1:
+            np.maximum(levels[j][:, :h - shift], levels[j][:, shift:], out=block[:, :h - shift])
+        if out is None:
             return block
         np.copyto(out, block, where=(width == w)[:, None])
     return out
@@ -65,8 +70,8 @@ def schedule_core(fb: ForecastBatch, pb: PlanBatch) -> ScheduleCore:
     need = np.clip(need, low, high)
 
     lead, hold = pb.lead_time_hours, pb.min_hold_hours
-    required = window_max(need, lead + 1)           # [N, H] in place lead hours before it is needed
-    target = window_max(need, lead + hold)          # [N, H] what a change sets: enough for the hold window
+    # required: in place lead hours before it is needed; target: what a change sets, enough for the hold window
+    required, target = window_max(need, lead + 1, lead + hold)   # [N, H] each
     # Hours are sequential, plans are not: loop over hours on [H, N] copies so each step reads contiguous rows.
     required_t = np.ascontiguousarray(required.T)   # [H, N]
     target_t = np.ascontiguousarray(target.T)       # [H, N]

@@ -49,6 +49,9 @@ class MultiHorizonForecaster(nn.Module):
         self.horizon_embedding = nn.Embedding(horizon, head_hidden)
         self.head = nn.Sequential(nn.ReLU(), nn.Linear(head_hidden, head_hidden), nn.ReLU(),
                                   nn.Linear(head_hidden, 3))
+        nn.init.zeros_(self.head[-1].weight)                      # start as weekly seasonal naive exactly
+        with torch.no_grad():                                     # and a modest band (softplus(-1) ~ 0.31)
+            self.head[-1].bias.copy_(torch.tensor([-1.0, 0.0, -1.0]))
 
     def forward(self, window: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
         """window [B, W, 5], future [B, H, F] -> quantiles [B, H, 3] (p10, p50, p90), normalised units."""

@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--real-csv", default=_DEFAULTS.real_csv,
                         help="hourly CSV (timestamp + columns); its first 65%% trains. '' for generated data only")
     parser.add_argument("--real-share", type=float, default=_DEFAULTS.real_share)
+    parser.add_argument("--hidden-size", type=int, default=_DEFAULTS.hidden_size, help="LSTM hidden size")
+    parser.add_argument("--head-hidden", type=int, default=_DEFAULTS.head_hidden, help="quantile head width")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",

@@ -32,6 +32,8 @@ class TrainConfig:
     real_share: float = 0.35        # share of the draws that come from the real series
     validation_size: int = 512
     threads: int = 2
+    hidden_size: int = 128          # the shipped model's; tests train smaller ones
+    head_hidden: int = 64
 
 
 def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 0.5, 0.9)) -> torch.Tensor:
@@ -87,6 +89,10 @@ class _Validation:
         return out
 
 
+def _line(metrics: dict) -> str:
+    return " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+
+
 def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]:
     """Train from scratch; returns the best-validation model and the metadata for its artifact."""
     torch.manual_seed(config.seed)
@@ -103,12 +109,14 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                               "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
                              np.random.default_rng(config.seed + 1), config.validation_size)
 
-    model = MultiHorizonForecaster()
+    model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     total = config.epochs * config.steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=total,
                                                    pct_start=0.1)
-    best, best_score, history = None, float("inf"), []
+    best, best_score = None, float("inf")
+    history = [{"epoch": 0, **validation.evaluate(model)}]       # the untrained start, for comparison
+    log(_line(history[0]))
     for epoch in range(1, config.epochs + 1):
         model.train()
         bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
@@ -126,8 +134,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         metrics = {"epoch": epoch, "train_loss": running / config.steps_per_epoch, **validation.evaluate(model)}
         score = sum(v for k, v in metrics.items() if k.endswith("_loss") and k != "train_loss")
         history.append(metrics)
-        log(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
-            + (" *" if score < best_score else ""))
+        log(_line(metrics) + (" *" if score < best_score else ""))
         if score < best_score:
             best, best_score = copy.deepcopy(model.state_dict()), score
     model.load_state_dict(best)

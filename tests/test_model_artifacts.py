@@ -1,0 +1,119 @@
+"""Artifacts: native save/load round trip, strict loading, and the original service's three files."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.preprocessing import MinMaxScaler
+
+from models.artifacts import META_FILE, save_native
+from models.network import LegacyAttentionLSTM
+from models.serving import ModelNotLoaded, load_forecaster
+from tests.test_model_networks import START, untrained
+
+HISTORY = 50 + 40 * np.sin(2 * np.pi * np.arange(500) / 24)
+
+
+def _save(model, path):
+    meta = {"name": "attention_bilstm", "version": "t1", "quantiles": [0.1, 0.5, 0.9], "context_hours": 672,
+            "hour_of_week_profile": list(np.linspace(0.5, 1.5, 168))}
+    return save_native(model, meta, path)
+
+
+def test_save_then_load_gives_identical_forecasts(tmp_path):
+    model = untrained(seed=9, hidden_size=16, head_hidden=8)
+    with torch.no_grad():
+        model.head[-1].weight.normal_(0, 0.1)
+    _save(model, tmp_path)
+    first = load_forecaster(tmp_path, device="cpu")
+    second = load_forecaster(tmp_path, device="cpu")
+    assert first.info["loaded"] and first.info["version"] == "t1" and first.info["kind"] == "multi_horizon"
+    a = first.forecast([HISTORY], [START], 168)[0]
+    b = second.forecast([HISTORY], [START], 168)[0]
+    np.testing.assert_array_equal(a.median, b.median)
+    np.testing.assert_array_equal(a.p90, b.p90)
+    meta = json.loads((tmp_path / META_FILE).read_text())
+    assert meta["hparams"]["hidden_size"] == 16 and meta["class"] == "MultiHorizonForecaster"
+
+
+def test_mismatched_hyperparameters_are_refused(tmp_path):
+    _save(untrained(hidden_size=16, head_hidden=8), tmp_path)
+    meta = json.loads((tmp_path / META_FILE).read_text())
+    meta["hparams"]["hidden_size"] = 32
+    (tmp_path / META_FILE).write_text(json.dumps(meta))
+    fc = load_forecaster(tmp_path)
+    assert fc.info["loaded"] is False and "does not match" in fc.info["error"]
+
+
+def _legacy_dir(path, manifest: bool = True):
+    """The original notebook's three files, tiny: hidden size 8, scalers fitted on a 0..505 series."""
+    torch.manual_seed(0)
+    torch.save(LegacyAttentionLSTM(hidden_size=8).state_dict(), path / "attention_lstm.pth")
+    counts = np.linspace(0, 505, 200)
+    joblib.dump(MinMaxScaler().fit(np.stack([counts, counts[::-1], counts], axis=1)), path / "target_scaler.pkl")
+    joblib.dump(MinMaxScaler().fit(np.stack([np.arange(200) % 24, np.arange(200) % 7], axis=1)),
+                path / "time_scaler.pkl")
+    if manifest:
+        lines = [f"{hashlib.sha256((path / n).read_bytes()).hexdigest()}  {n}"
+                 for n in ("target_scaler.pkl", "time_scaler.pkl")]
+        (path / "MANIFEST.sha256").write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_original_files_listed_in_the_manifest_load_and_forecast(tmp_path):
+    fc = load_forecaster(_legacy_dir(tmp_path), device="cpu")
+    assert fc.info["loaded"], fc.info["error"]
+    assert fc.info["kind"] == "legacy_onestep" and fc.info["name"] == "legacy_attention_lstm"
+    short, long = fc.forecast([HISTORY[:100], np.r_[HISTORY, HISTORY]], [START, START], [24, 168])
+    for out, hours in ((short, 24), (long, 168)):
+        assert out.method == "legacy_attention_lstm" and out.median.shape == (hours,)
+        assert np.all(np.isfinite(out.median)) and np.all(out.p10 <= out.median) and np.all(out.median <= out.p90)
+    assert short.padded_hours == 116 and short.backtest is None
+    assert long.backtest is not None and any("backtest week" in n for n in long.notes)
+
+
+def test_legacy_first_hour_is_one_step_of_the_original_network(tmp_path):
+    path = _legacy_dir(tmp_path)
+    fc = load_forecaster(path, device="cpu")
+    out = fc.forecast([HISTORY], [START], 2)[0]
+    model = LegacyAttentionLSTM(hidden_size=8)
+    model.load_state_dict(torch.load(path / "attention_lstm.pth", weights_only=True))
+    target, times = joblib.load(path / "target_scaler.pkl"), joblib.load(path / "time_scaler.pkl")
+    rows = np.arange(len(HISTORY) - 48, len(HISTORY))
+    stamps = np.datetime64(START, "h") - (len(HISTORY) - 1 - rows).astype("timedelta64[h]")
+    hours = stamps.astype(np.int64) % 24
+    weekday = (stamps.astype("datetime64[D]").astype(np.int64) + 3) % 7
+    window = np.c_[target.transform(np.c_[HISTORY[rows], HISTORY[rows - 24], HISTORY[rows - 168]]),
+                   times.transform(np.c_[hours, weekday])]
+    with torch.no_grad():
+        scaled = model.eval()(torch.tensor(window[None], dtype=torch.float32)).item()
+    expected = max((scaled - target.min_[0]) / target.scale_[0], 0.0)
+    assert out.median[0] == pytest.approx(expected, rel=1e-4, abs=1e-4)
+
+
+def test_unlisted_pickles_are_refused(tmp_path):
+    fc = load_forecaster(_legacy_dir(tmp_path, manifest=False))
+    assert fc.info["loaded"] is False
+    assert "target_scaler.pkl is not listed in MANIFEST.sha256" in fc.info["error"]
+    with pytest.raises(ModelNotLoaded):
+        fc.forecast([HISTORY], [START], 24)
+    assert load_forecaster(tmp_path, allow_unsafe_pickle=True).info["loaded"]
+
+
+def test_tampered_pickle_is_refused(tmp_path):
+    path = _legacy_dir(tmp_path)
+    with open(path / "time_scaler.pkl", "ab") as fh:
+        fh.write(b"\0")
+    fc = load_forecaster(path)
+    assert fc.info["loaded"] is False and "time_scaler.pkl does not match" in fc.info["error"]
+
+
+def test_foreign_pth_is_reported(tmp_path):
+    _legacy_dir(tmp_path)
+    torch.save({"weight": torch.zeros(2)}, tmp_path / "attention_lstm.pth")
+    fc = load_forecaster(tmp_path)
+    assert fc.info["loaded"] is False and "attention_lstm.pth" in fc.info["error"]

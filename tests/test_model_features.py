@@ -1,0 +1,78 @@
+"""Network inputs: the window slides, lags and head features point at the right hours, padding is sensible."""
+from __future__ import annotations
+
+import numpy as np
+
+from models.features import build_inputs, epoch_hour, hour_and_weekday, pad_history
+from tests.test_model_networks import START
+
+LAST = epoch_hour(START)
+
+
+def _series(hours: int = 700) -> np.ndarray:
+    return np.random.default_rng(0).gamma(2.0, 10.0, hours) + 1.0
+
+
+def test_each_window_row_carries_its_own_hour():
+    x = _series()[:672]
+    window, _, scale = build_inputs(x[None, :], np.array([LAST]))
+    load, lag24, lag168 = (window[0, :, k] * scale[0] for k in range(3))
+    np.testing.assert_allclose(load, x[-48:], rtol=1e-5)
+    np.testing.assert_allclose(lag24, x[-72:-24], rtol=1e-5)
+    np.testing.assert_allclose(lag168, x[-216:-168], rtol=1e-5)
+    assert len(np.unique(window[0, :, 0])) > 40                   # rows differ: not one row repeated
+    hour, weekday = hour_and_weekday(LAST - 47 + np.arange(48))
+    np.testing.assert_allclose(window[0, :, 3], hour / 23, rtol=1e-6)
+    np.testing.assert_allclose(window[0, :, 4], weekday / 6, rtol=1e-6)
+
+
+def test_shifting_the_history_shifts_the_window():
+    x = _series()
+    old, _, s_old = build_inputs(x[None, :672], np.array([LAST]))
+    new, _, s_new = build_inputs(x[None, 1:673], np.array([LAST + 1]))
+    np.testing.assert_allclose(new[0, :-1, :3] * s_new[0], old[0, 1:, :3] * s_old[0], rtol=1e-5)
+    np.testing.assert_allclose(new[0, :-1, 3:], old[0, 1:, 3:])
+    np.testing.assert_allclose(new[0, -1, 0] * s_new[0], x[672], rtol=1e-5)
+
+
+def test_head_features_are_the_target_hours_past_values():
+    x = _series()[:672]
+    _, future, scale = build_inputs(x[None, :], np.array([LAST]))
+    f = future[0] * scale[0]
+    for h in (1, 24, 25, 168):
+        target = 671 + h
+        np.testing.assert_allclose(f[h - 1, :3], [x[target - 168], x[target - 336], x[target - 504]], rtol=1e-5)
+        last_same_hour = target - 24 * ((h + 23) // 24)
+        assert last_same_hour <= 671 and (target - last_same_hour) % 24 == 0
+        np.testing.assert_allclose(f[h - 1, 3], x[last_same_hour], rtol=1e-5)
+
+
+def test_scale_is_the_context_mean_and_zero_stays_zero():
+    x = _series()[:672]
+    window, future, scale = build_inputs(np.stack([x, np.zeros(672)]), np.array([LAST, LAST]))
+    assert scale[0] == np.float64(x.mean()) and scale[1] == 0
+    assert np.all(np.isfinite(window)) and not window[1, :, :3].any() and not future[1, :, :4].any()
+
+
+def test_padding_repeats_observed_weeks_on_the_same_hour_of_week():
+    x = _series(300)
+    padded, n_pad, how = pad_history(x, LAST, 672, np.ones(168))
+    assert n_pad == 372 and len(padded) == 672 and "weeks" in how
+    np.testing.assert_array_equal(padded[n_pad:], x)
+    positions = np.arange(n_pad)
+    np.testing.assert_array_equal(padded[positions], x[(positions - n_pad) % 168])
+
+
+def test_padding_short_history_uses_the_profile_scaled_to_its_mean():
+    profile = np.linspace(0.5, 1.5, 168)
+    padded, n_pad, how = pad_history(np.full(10, 7.0), LAST, 672, profile)
+    assert n_pad == 662 and "profile" in how
+    assert padded.std() > 0 and np.all(padded > 0)
+    assert not pad_history(np.zeros(10), LAST, 672, profile)[0].any()
+
+
+def test_long_history_keeps_its_last_context():
+    x = _series(900)
+    padded, n_pad, how = pad_history(x, LAST, 672, np.ones(168))
+    assert n_pad == 0 and how is None
+    np.testing.assert_array_equal(padded, x[-672:])

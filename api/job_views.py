@@ -33,8 +33,8 @@ def get_job(job_id: str):
 @bp.delete("/api/jobs/<job_id>")
 def cancel_job(job_id: str):
     _job_or_error(job_id)
-    status = job_service().store.cancel(job_id)
-    if status != "cancelled":
+    cancelled, status = job_service().store.cancel(job_id)
+    if not cancelled:
         raise ServiceError(f"job {job_id} already {status}: nothing to cancel", status=409,
                            code="job_finished")
     return jsonify(_job_or_error(job_id))

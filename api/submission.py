@@ -76,7 +76,10 @@ def submit(kind: str, job_request: dict, body: dict):
         service.publish_jobs([job_id])
         return accepted(job_id, preference)
     service.dispatcher.submit(job_id)
-    done = service.store.wait(job_id, wait)
+    try:
+        done = service.store.wait(job_id, wait)
+    finally:
+        service.dispatcher.done(job_id)
     if done is None:
         return accepted(job_id, preference)   # the work goes on; the client polls
     body, status = finished(done, job_id)

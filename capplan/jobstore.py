@@ -79,9 +79,9 @@ if s == 'queued' or s == 'running' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
   redis.call('RPUSH', KEYS[2], ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
-  return 'cancelled'
+  return {1, 'cancelled'}
 end
-return s or ''
+return {0, s or ''}
 """
 
 
@@ -188,11 +188,12 @@ class JobStore:
                          args=[status, field, payload, now, self.ttl, done, DONE_TTL_S], client=p)
         p.execute()
 
-    def cancel(self, job_id: str) -> str:
-        """Cancel a queued or running job; return the status it has afterwards ('' when gone)."""
+    def cancel(self, job_id: str) -> tuple[bool, str]:
+        """Cancel a queued or running job: (whether this call cancelled it, its status now; '' when gone)."""
         done = json.dumps({"status": "cancelled"})
-        return self._cancel(keys=[self.key(job_id), self.key(job_id, ":done")],
-                            args=[utc_now(), done, DONE_TTL_S])
+        changed, status = self._cancel(keys=[self.key(job_id), self.key(job_id, ":done")],
+                                       args=[utc_now(), done, DONE_TTL_S])
+        return bool(changed), status
 
     def status(self, job_id: str) -> str | None:
         return self.redis.hget(self.key(job_id), "status")

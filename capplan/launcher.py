@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             _wait_for_redis(url, supervisor.start("redis", embedded_redis_command(url), env))
         cmds = commands(settings, args.host, port, args.concurrency, args.threads)
-        supervisor.start("worker", cmds["worker"], env)
+        # One torch thread per worker process: small batched passes waste CPU spinning extra threads,
+        # and the API and Redis need the other cores. Set OMP_NUM_THREADS to override.
+        supervisor.start("worker", cmds["worker"], {"OMP_NUM_THREADS": "1", **env})
         supervisor.start("api", cmds["api"], env)
         print(f"capplan run: API on http://{args.host}:{port}  (Ctrl-C stops everything)",
               file=sys.stderr, flush=True)

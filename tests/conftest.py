@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.live_stack import LiveStack
 from tests.redis_server import RedisProcess
 
 
@@ -12,3 +13,35 @@ def redis_server():
     server = RedisProcess().start()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def live_stack():
+    """Real Redis, two real Celery worker processes (shipped model) and the API over HTTP; one per session.
+
+    Yields a tests.live_stack.LiveStack: .base_url, .redis_url, .start_worker(i), .kill_worker(i),
+    .restart_worker(i), .kill_worker_children(i), .worker_children(i), .stop_redis(), .start_redis(),
+    .wait_healthy(timeout, live), .health(). Tests that break it must leave it healthy again.
+    """
+    stack = LiveStack(workers=2, settings={"BATCH_CHUNK_SIZE": 100, "SYNC_WAIT_S": 20})
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.close()
+
+
+@pytest.fixture
+def app(redis_server):
+    """The Flask app on the session's real Redis, with an empty job store."""
+    from api import create_app
+    import redis as redis_lib
+
+    redis_lib.Redis.from_url(redis_server.url).flushdb()
+    return create_app({"REDIS_URL": redis_server.url, "ENV": "test", "LOG_LEVEL": "WARNING",
+                       "SYNC_WAIT_S": 0.2})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -11,7 +11,7 @@ from planning.forecast import Forecast, ForecastBatch
 from planning.gc_pause import gc_paused
 from planning.patterns import hourly_pattern_arrays, hourly_pattern_dicts
 from planning.plan import Plan, PlanBatch
-from planning.recommendation import OMIT_IF_NONE, Recommendation, materialise_recommendations
+from planning.recommendation import OMIT_IF_NONE, Recommendation, materialise_recommendations, recommend_batch
 from planning.risk import RISK_LEVELS, risk_counts
 from planning.rounding import LOAD_DECIMALS, UTILIZATION_DECIMALS, capacity_list, round_list
 from planning.scenarios import scenario_arrays, scenario_dicts
@@ -68,7 +68,6 @@ def analyze_each(forecasts: Sequence[Forecast], plans: Sequence[Plan]) -> list[A
 
 def recommend_each(forecasts: Sequence[Forecast], plans: Sequence[Plan]) -> list[Recommendation]:
     """Recommendations for forecasts of different lengths, in input order."""
-    from planning.recommendation import recommend_batch
     return _per_length(forecasts, plans, recommend_batch)
 
 

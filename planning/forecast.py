@@ -92,7 +92,8 @@ class ForecastBatch:
             raise PlanValidationError({"start": "must be a 1-D datetime64 array without NaT"})
         bands = {name: _float_array(getattr(self, name), name, 2) for name in ("median", "p10", "p90")}
         if bands["median"].shape[0] != start.shape[0]:
-            raise PlanValidationError({"start": f"has {start.shape[0]} entries for {bands['median'].shape[0]} forecasts"})
+            raise PlanValidationError(
+                {"start": f"has {start.shape[0]} entries for {bands['median'].shape[0]} forecasts"})
         _check_quantile_bands(bands["median"], bands["p10"], bands["p90"])
         object.__setattr__(self, "start", start.astype("datetime64[s]"))
         for name, band in bands.items():

@@ -29,4 +29,6 @@ def capacity_list(values: np.ndarray) -> list:
 
 def capacity_text(value: float) -> str:
     """1,500 or 1,500.25 for messages."""
+    if type(value) is int:
+        return f"{value:,}"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

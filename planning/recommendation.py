@@ -57,6 +57,7 @@ def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: Recommen
     peak_upper = round_list(fb.p90[rows, core.peak_hour_idx], LOAD_DECIMALS)
     peak_utils = round_list(fb.median[rows, core.peak_hour_idx] / pb.current_capacity[:, None],
                             UTILIZATION_DECIMALS)
+    over_max = core.required > pb.max_capacity                                # NaN (no bound) -> False
     unit_rows = has_units(pb)
     cost_rows = has_cost(pb)
     inst_current = instances(pb.current_capacity, pb)
@@ -98,6 +99,9 @@ def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: Recommen
                     "peak_utilization": peak_util, "required_capacity": required,
                     "scale_down_above": band_top},
         )
+        if over_max[i]:
+            rec.reasons.append(f"required capacity {capacity_text(required)} exceeds max_capacity "
+                               f"{capacity_text(float(pb.max_capacity[i]))}: the scaling schedule stops there")
         if unit_rows[i]:
             rec.instances = _instances_block(pb.unit_capacity[i], inst_current[i], inst_recommended[i])
         if cost_rows[i]:

@@ -96,3 +96,9 @@ def test_batch_matches_single_plans():
     plans = [plan(current_capacity=float(c)) for c in rng.uniform(500, 4000, 6)]
     batch = recommend_batch(ForecastBatch.from_forecasts(forecasts), PlanBatch.from_plans(plans))
     assert batch == [recommend(f, p) for f, p in zip(forecasts, plans)]
+
+
+def test_a_requirement_above_max_capacity_is_explained():
+    rec = recommend(forecast(np.full(4, 2000.0)), plan(current_capacity=1000, max_capacity=3000))
+    assert rec.recommended_capacity == 3438                 # 2500 / 0.8 x 1.1, rounded up: not capped
+    assert "exceeds max_capacity 3,000" in rec.reasons[-1]

@@ -101,7 +101,7 @@ export async function fetchAllResults(jobId, { pageSize = 1000, onPage } = {}) {
   for (let offset = 0; ; offset += pageSize) {
     const url = `/api/jobs/${encodeURIComponent(jobId)}/results?offset=${offset}&limit=${pageSize}`;
     const { body } = await request("GET", url);
-    const page = body.results || body.items || [];
+    const page = body.results;
     items.push(...page);
     onPage?.(items.length, body.total);
     const total = body.total ?? items.length;

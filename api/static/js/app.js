@@ -57,7 +57,8 @@ async function runAction(action) {
   clearErrors();
   let payload;
   try {
-    payload = readForm(action === "analyze" ? { hoursAhead: ANALYSIS_HOURS } : {});
+    payload = readForm({ hoursAhead: action === "analyze" ? ANALYSIS_HOURS : undefined,
+      forecastOnly: action === "forecast" });
   } catch (err) {
     showError(err);
     return;
@@ -105,17 +106,15 @@ async function cancelRunningJob() {
 // ---- health banner -------------------------------------------------------------------------
 
 function healthProblems(h) {
-  const problems = [];
   if (!h) return ["The API does not answer: is the service running?"];
-  const redis = h.redis ?? h.redis_ok ?? h.redis_reachable;
-  const redisOk = typeof redis === "object" && redis !== null ? redis.ok ?? redis.reachable : redis;
-  if (redisOk === false) problems.push("Redis is down: jobs cannot be queued or read until it is back.");
-  const workers = h.workers ?? h.live_workers ?? h.workers_alive;
-  const alive = typeof workers === "object" && workers !== null ? workers.alive ?? workers.count : workers;
-  if (alive === 0) problems.push("No worker is alive: forecasts and jobs will wait until one starts.");
-  if (h.model_loaded === false && alive !== 0) {
-    const why = h.model?.error || h.model_error || h.error;
-    problems.push(`The model is not loaded${why ? ` (${why})` : ""}: forecasts fall back to a seasonal-naive method.`);
+  const problems = [];
+  const live = h.workers?.live ?? 0;
+  if (h.redis?.reachable === false) {
+    problems.push("Redis is down: nothing can be queued or read until it is back (the API retries by itself).");
+  } else if (live === 0) {
+    problems.push("No worker is alive: forecasts and jobs wait until one starts (make run starts one).");
+  } else if (h.model_loaded === false) {
+    problems.push(`The model is not loaded${h.model?.error ? ` (${h.model.error})` : ""}: forecasts cannot be served.`);
   }
   return problems;
 }
@@ -133,12 +132,10 @@ async function refreshHealth() {
   banner.hidden = problems.length === 0;
   const status = $("service-status");
   const model = health?.model || {};
-  const name = model.name || health?.model_name;
-  const version = model.version || health?.model_version;
-  const device = model.device || health?.device;
+  const live = health?.workers?.live;
   const text = !health ? "Service unreachable"
-    : [health.status === "healthy" ? "Healthy" : "Degraded", name && `${name}${version ? ` ${version}` : ""}`, device]
-      .filter(Boolean).join(" · ");
+    : [health.status === "healthy" ? "Healthy" : "Degraded", model.name && `${model.name} ${model.version ?? ""}`.trim(),
+      health.device, live !== undefined && `${live} worker${live === 1 ? "" : "s"}`].filter(Boolean).join(" · ");
   status.querySelector(".service-text").textContent = text;
   status.querySelector(".dot").className = `dot ${!health ? "dot-down" : problems.length ? "dot-warn" : "dot-ok"}`;
 }
@@ -182,7 +179,7 @@ async function runBatch() {
     state.batch = { jobId: body.job_id, job, rows: rows.length };
     $("empty-state").hidden = true;
     $("batch-results").hidden = false;
-    renderPortfolio(job.portfolio ?? job.result?.portfolio ?? job.result);
+    renderPortfolio(job.result);
     $("batch-download").href = resultsCsvUrl(body.job_id);
     $("batch-download").setAttribute("download", `capplan-batch-${body.job_id.slice(0, 8)}.csv`);
     batchTable = new BatchTable(rows);

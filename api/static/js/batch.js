@@ -52,26 +52,37 @@ export function parsePlansCsv(text) {
   return { plans };
 }
 
-// Per-plan result fields, read defensively: a failed plan carries only its id and error.
-const riskOf = (r) => r.risk_level ?? r.analysis?.risk_assessment?.risk_level ?? r.risk_assessment?.risk_level;
-const recOf = (r) => r.recommendations ?? r.analysis?.recommendations ?? r.recommendation ?? r;
-const savingOf = (r) => r.saving ?? r.savings ?? r.cost_saving ?? r.analysis?.saving ?? null;
+// A per-plan result is {id, success, summary, recommendations, risk_assessment, schedule, cost?}
+// or, for a plan the API refused, {id, success: false, error: {code, message, fields}}.
+const rec = (r) => r.recommendations || {};
+const riskRank = (r) => (r.success ? RISK_RANK[r.risk_assessment.risk_level] * 10
+  + RISK_RANK[r.risk_assessment.p90_risk_level] : null);
+const costSaving = (r) => (r.cost ? r.cost.current - r.cost.recommended : null);
+const capacityHoursSaving = (r) => (r.success ? -rec(r).capacity_change * r.hours_ahead : null);
+const errorText = (r) => {
+  if (r.success) return "";
+  const fields = Object.entries(r.error?.fields || {}).map(([k, v]) => `${k}: ${v}`);
+  return fields.length ? fields.join("; ") : r.error?.message || "failed";
+};
 
 const COLUMNS = [
   { key: "id", label: "Plan", value: (r) => r.id, text: (r) => r.id },
-  { key: "risk", label: "Risk", sortable: true, value: (r) => RISK_RANK[riskOf(r)] ?? 0,
-    text: (r) => (r.error ? "error" : humanize(riskOf(r))), cls: (r) => `level-${r.error ? "error" : riskOf(r)}` },
-  { key: "action", label: "Action", value: (r) => recOf(r).action, text: (r) => (r.error ? "–" : humanize(recOf(r).action)) },
-  { key: "current", label: "Current", numeric: true, value: (r) => recOf(r).current_capacity,
-    text: (r) => fmtNumber(recOf(r).current_capacity) },
-  { key: "recommended", label: "Recommended", numeric: true, sortable: true, value: (r) => recOf(r).recommended_capacity,
-    text: (r) => fmtNumber(recOf(r).recommended_capacity) },
-  { key: "change", label: "Change", numeric: true, sortable: true, value: (r) => recOf(r).capacity_change_percent,
-    text: (r) => (r.error ? "–" : `${fmtNumber(recOf(r).capacity_change_percent, 1)}%`) },
-  { key: "saving", label: "Saving", numeric: true, sortable: true, value: savingOf,
-    text: (r) => fmtNumber(savingOf(r), 2) },
-  { key: "error", label: "Error", value: (r) => r.error?.message ?? r.error ?? "",
-    text: (r) => (typeof r.error === "object" ? r.error?.message : r.error) ?? "" },
+  { key: "risk", label: "Risk", sortable: true, value: riskRank,
+    text: (r) => (r.success ? humanize(r.risk_assessment.risk_level) : "error"),
+    cls: (r) => `level-${r.success ? r.risk_assessment.risk_level : "error"}` },
+  { key: "action", label: "Action", value: (r) => rec(r).action,
+    text: (r) => (r.success ? `${humanize(rec(r).action)} (${rec(r).urgency})` : "–") },
+  { key: "current", label: "Current", numeric: true, value: (r) => rec(r).current_capacity,
+    text: (r) => fmtNumber(rec(r).current_capacity) },
+  { key: "recommended", label: "Recommended", numeric: true, value: (r) => rec(r).recommended_capacity,
+    text: (r) => fmtNumber(rec(r).recommended_capacity) },
+  { key: "change", label: "Change", numeric: true, sortable: true, value: (r) => rec(r).capacity_change_percent,
+    text: (r) => (r.success ? `${fmtNumber(rec(r).capacity_change_percent, 1)}%` : "–") },
+  { key: "saving", label: "Saving (cost)", numeric: true, sortable: true, value: costSaving,
+    text: (r) => fmtNumber(costSaving(r), 2) },
+  { key: "saving_hours", label: "Saving (capacity·h)", numeric: true, sortable: true, value: capacityHoursSaving,
+    text: (r) => fmtNumber(capacityHoursSaving(r)) },
+  { key: "error", label: "Error", value: errorText, text: errorText },
 ];
 
 export class BatchTable {
@@ -84,8 +95,14 @@ export class BatchTable {
 
   apply() {
     const col = COLUMNS.find((c) => c.key === this.sort.key);
-    const val = (r) => col.value(r) ?? -Infinity;
-    this.rows.sort((a, b) => (val(a) > val(b) ? 1 : val(a) < val(b) ? -1 : 0) * this.sort.dir);
+    const { dir } = this.sort;
+    // Plans without the value (failed ones, plans without costs) stay at the bottom either way.
+    this.rows.sort((a, b) => {
+      const va = col.value(a) ?? null;
+      const vb = col.value(b) ?? null;
+      if (va === null || vb === null) return (va === null) - (vb === null);
+      return (va > vb ? 1 : va < vb ? -1 : 0) * dir;
+    });
     this.render();
   }
 
@@ -145,17 +162,30 @@ export class BatchTable {
   }
 }
 
-/** The job's portfolio summary as label/value rows. */
-export function renderPortfolio(portfolio) {
+function kvRow(dl, label, value, key) {
+  const dt = document.createElement("dt");
+  dt.textContent = label;
+  const dd = document.createElement("dd");
+  dd.dataset.key = key;
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+const countsText = (counts) => Object.entries(counts || {}).filter(([, n]) => n > 0)
+  .map(([name, n]) => `${n.toLocaleString()} ${humanize(name)}`).join(", ") || "–";
+
+/** The batch job's result: plan counts and the portfolio totals. */
+export function renderPortfolio(result) {
   const dl = $("portfolio-list");
   dl.replaceChildren();
-  for (const [key, value] of Object.entries(portfolio || {})) {
-    if (value === null || typeof value === "object") continue;
-    const dt = document.createElement("dt");
-    dt.textContent = humanize(key);
-    const dd = document.createElement("dd");
-    dd.dataset.key = key;
-    dd.textContent = typeof value === "number" ? fmtNumber(value, 2) : humanize(value);
-    dl.append(dt, dd);
+  const p = result?.portfolio || {};
+  const totals = p.totals || {};
+  kvRow(dl, "Plans", `${fmtNumber(result?.plans)} (${fmtNumber(result?.failed)} failed)`, "plans");
+  kvRow(dl, "Risk", countsText(p.risk_counts), "risk_counts");
+  kvRow(dl, "Actions", countsText(p.action_counts), "action_counts");
+  kvRow(dl, "Capacity", `${fmtNumber(totals.current_capacity)} → ${fmtNumber(totals.recommended_capacity)}`,
+    "capacity");
+  if (totals.cost) {
+    kvRow(dl, "Cost", `${fmtNumber(totals.cost.current, 2)} → ${fmtNumber(totals.cost.recommended, 2)}`, "cost");
   }
 }

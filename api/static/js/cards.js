@@ -53,7 +53,7 @@ function show(id, visible) {
 
 export function hideAllCards() {
   for (const id of ["card-action", "card-capacity", "card-metrics", "card-risk", "card-method", "card-peaks",
-    "card-scenarios"]) show(id, false);
+    "card-scenarios", "card-schedule"]) show(id, false);
 }
 
 function badge(el, level) {
@@ -112,6 +112,19 @@ export function renderRecommendation(rec) {
   show("card-peaks", peaks.length > 0);
 }
 
+/** The hour-by-hour schedule (the green step line): its changes and what it saves on a static peak plan. */
+export function renderSchedule(schedule) {
+  fillList($("schedule-list"), [
+    ["Capacity changes", fmtNumber(schedule.scaling_actions), "scaling_actions"],
+    ["Static peak capacity", fmtNumber(schedule.static_capacity), "static_capacity"],
+    ["Capacity·hours saved", fmtNumber(schedule.saving_capacity_hours), "saving_capacity_hours"],
+    ["Saved vs static peak", `${fmtNumber(schedule.saving_percent, 1)}%`, "saving_percent"],
+    ["Hours not covered", fmtNumber(schedule.uncovered_hours), "uncovered_hours"],
+    ["Cost saved", schedule.saving === undefined ? undefined : fmtNumber(schedule.saving, 2), "schedule_saving"],
+  ]);
+  show("card-schedule", true);
+}
+
 /** Metrics of a bare forecast (no capacity plan): computed from the API's points. */
 export function renderForecastMetrics(points) {
   const loads = points.map((p) => p.predicted_load);
@@ -132,8 +145,8 @@ export function renderRisk(risk) {
     ["Critical hours", fmtNumber(risk.critical_hours), "critical_hours"],
     ["Over-capacity hours", fmtNumber(risk.over_capacity_hours), "over_capacity_hours"],
     ["Under-utilised hours", fmtNumber(risk.under_utilized_hours), "under_utilized_hours"],
-    ["Critical hours at p90", risk.critical_hours_p90 === undefined ? undefined : fmtNumber(risk.critical_hours_p90), "critical_hours_p90"],
-    ["Over capacity at p90", risk.over_capacity_hours_p90 === undefined ? undefined : fmtNumber(risk.over_capacity_hours_p90), "over_capacity_hours_p90"],
+    ["Risk at p90", humanize(risk.p90_risk_level), "p90_risk_level"],
+    ["Over-capacity hours at p90", fmtNumber(risk.p90_over_capacity_hours), "p90_over_capacity_hours"],
   ]);
   show("card-risk", true);
 }
@@ -165,11 +178,13 @@ export function renderMethod(fc) {
   const bt = fc.backtest;
   fillList($("method-list"), [
     ["Method", METHOD_NAMES[fc.method] || humanize(fc.method), "method"],
+    ["Model version", fc.model?.version ?? undefined, "model_version"],
     ["History", fc.history_source === "provided" ? "Provided" : "Synthetic profile", "history_source"],
     ["Hours of history", fc.history_hours === undefined ? undefined : fmtNumber(fc.history_hours), "history_hours"],
     ["Gaps filled", fc.gaps_filled === undefined ? undefined : fmtNumber(fc.gaps_filled), "gaps_filled"],
     ["Padded hours", fc.padded_hours ? fmtNumber(fc.padded_hours) : undefined, "padded_hours"],
-    ["Backtest MASE", bt ? `${fmtNumber(bt.mase_model, 2)} (naive ${fmtNumber(bt.mase_seasonal_naive, 2)})` : undefined, "mase"],
+    ["Backtest MASE", bt ? fmtNumber(bt.mase_model, 2) : undefined, "mase_model"],
+    ["Seasonal-naive MASE", bt ? fmtNumber(bt.mase_seasonal_naive, 2) : undefined, "mase_seasonal_naive"],
     ["Band coverage", bt && bt.coverage !== undefined ? pct(bt.coverage, 0) : undefined, "coverage"],
   ]);
   $("method-notes").replaceChildren(...(fc.notes || []).map((n) => {

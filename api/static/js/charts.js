@@ -151,10 +151,6 @@ export function drawPatterns({ byHour, byDay }) {
   bars("chart-weekly", DAYS, byDay, "Day of week (UTC)");
 }
 
-export function resizeCharts() {
-  Object.values(charts).forEach((c) => c.resize());
-}
-
 export function chartSummary() {
   return Object.fromEntries(Object.entries(charts).map(([id, c]) => [id,
     { datasets: c.data.datasets.map((d) => ({ label: d.label, points: d.data.length })) }]));

@@ -58,8 +58,11 @@ export function showError(err, { focus = true } = {}) {
   if (focus && firstKey) document.querySelector(`[data-field="${firstKey}"] input, [data-field="${firstKey}"] textarea`)?.focus();
 }
 
+// What POST /api/forecast takes; the capacity endpoints take the planning options too.
+const FORECAST_FIELDS = new Set(["hours_ahead", "current_load", "timestamp", "history"]);
+
 /** Read the form into a request body; throws {fields} when an input cannot be read at all. */
-export function readForm({ hoursAhead } = {}) {
+export function readForm({ hoursAhead, forecastOnly = false } = {}) {
   const body = {};
   const fields = {};
   for (const name of NUMERIC_FIELDS) {
@@ -79,6 +82,7 @@ export function readForm({ hoursAhead } = {}) {
     delete body.current_load; // the history's last value is the current load
   }
   if (hoursAhead !== undefined) body.hours_ahead = hoursAhead;
+  if (forecastOnly) Object.keys(body).filter((k) => !FORECAST_FIELDS.has(k)).forEach((k) => delete body[k]);
   if (Object.keys(fields).length) {
     const err = new Error("Some inputs cannot be read.");
     err.fields = fields;

@@ -1,7 +1,7 @@
 // Turn one API response (forecast, recommendations or analysis) into charts and cards.
 import { drawForecast, drawUtilisation, drawPatterns } from "./charts.js";
 import { hideAllCards, renderForecastMetrics, renderMethod, renderRecommendation, renderRisk,
-  renderScenarios } from "./cards.js";
+  renderScenarios, renderSchedule } from "./cards.js";
 import { historySeries, parseUtc } from "./history.js";
 
 const $ = (id) => document.getElementById(id);
@@ -15,15 +15,11 @@ export function forecastOf(body) {
   return { points, meta: fc };
 }
 
-/** Hourly recommended capacity as step-line points, from the analysis' scaling schedule. */
-function scheduleSeries(schedule, points) {
-  if (!schedule) return null;
-  const hourly = schedule.hourly || schedule.hourly_capacity || schedule.capacity || schedule.hours;
-  if (!Array.isArray(hourly) || hourly.length === 0) return null;
-  return hourly.map((h, i) => {
-    if (typeof h === "number") return { x: points[i]?.ms, y: h };
-    return { x: parseUtc(h.timestamp), y: h.capacity ?? h.recommended_capacity };
-  }).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+/** The analysis' hour-by-hour capacity as step-line points {x: ms, y}. */
+function scheduleSeries(schedule) {
+  if (!schedule || !Array.isArray(schedule.capacity)) return null;
+  const start = parseUtc(schedule.start);
+  return schedule.capacity.map((y, i) => ({ x: start + i * HOUR, y }));
 }
 
 function average(groups) {
@@ -62,15 +58,16 @@ export function renderResult(action, body, request, history) {
   const threshold = request.scaling_threshold ?? 0.8;
   const analysis = body.analysis;
   const rec = body.recommendations || analysis?.recommendations;
-  const schedule = scheduleSeries(analysis?.scaling_schedule, points);
+  const schedule = scheduleSeries(analysis?.scaling_schedule);
 
   hideAllCards();
   $("empty-state").hidden = true;
-  for (const id of ["cards", "charts", "details", "patterns"]) $(id).hidden = false;
+  for (const id of ["cards", "charts", "details", "tables", "patterns"]) $(id).hidden = false;
   renderMethod(meta);
   if (rec) renderRecommendation(rec);
   else renderForecastMetrics(points);
   if (analysis?.risk_assessment) renderRisk(analysis.risk_assessment);
+  if (analysis?.scaling_schedule) renderSchedule(analysis.scaling_schedule);
   if (analysis?.scaling_scenarios) renderScenarios(analysis.scaling_scenarios);
 
   const lastMs = parseUtc(meta.timestamp ?? body.timestamp) || points[0].ms - HOUR;

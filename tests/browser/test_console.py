@@ -1,0 +1,177 @@
+"""The console in headless Chromium against the real stack: each action's charts and cards hold the API's numbers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.browser.console_steps import (LAST_HOUR, ConsolePage, api_get, api_post, card_number, card_value,
+                                         chart_summary, fill, number, page_state, run)
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def test_page_loads_offline_without_console_errors(console, console_url):
+    outside = []
+    console.page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(console_url)
+                    and not r.url.startswith(("data:", "blob:")) else None)
+    console.page.reload()
+    console.page.wait_for_selector("body[data-ready=true]")
+    console.page.wait_for_function(
+        "() => !document.querySelector('#service-status .service-text').textContent.startsWith('Checking')")
+    assert console.page.evaluate("() => typeof window.Chart") == "function"
+    for control in console.page.query_selector_all("input:not([type=file]), select, textarea"):
+        control_id = control.get_attribute("id")
+        assert console.page.query_selector(f"label[for={control_id}]"), f"#{control_id} has no label"
+    console.screenshot()
+    assert outside == [], f"the page reached outside the service: {outside}"
+    assert console.errors == []
+
+
+def test_forecast_draws_band_and_shows_the_api_numbers(console, console_url):
+    page = console.page
+    fill(page, hours_ahead=24, current_load=1200, timestamp=LAST_HOUR)
+    run(page, "forecast")
+    sent = page_state(page)["request"]
+    status, api = api_post(console_url, "/api/forecast", sent)
+    assert status == 200
+    loads = [p["predicted_load"] for p in api["forecast"]]
+    assert card_number(page, "max_predicted_load") == pytest.approx(max(loads), abs=0.5)
+    assert card_number(page, "min_predicted_load") == pytest.approx(min(loads), abs=0.5)
+    assert card_number(page, "hours") == 24
+    assert card_value(page, "history_source").lower().startswith(api["history_source"][:5])
+    datasets = {d["label"]: d["points"] for d in chart_summary(page)["chart-forecast"]["datasets"]}
+    assert datasets["Forecast (median)"] == 24 and datasets["10–90% band"] == 24
+    assert page.is_hidden("#card-action"), "a bare forecast has no recommendation"
+    console.screenshot()
+    assert console.errors == []
+
+
+def test_recommendations_from_the_keyboard_match_the_api(console, console_url):
+    page = console.page
+    fill(page, hours_ahead=24, current_load=1000, scaling_threshold=80, timestamp=LAST_HOUR)
+    page.fill("#current_capacity", "")
+    page.focus("#current_capacity")
+    page.keyboard.type("1500")
+    page.keyboard.press("Enter")  # the form's default action is Get Recommendations
+    page.wait_for_selector("#results[data-action=recommend][data-status=done]")
+    sent = page_state(page)["request"]
+    assert sent["current_capacity"] == 1500 and sent["scaling_threshold"] == pytest.approx(0.8)
+    status, api = api_post(console_url, "/api/capacity/recommendations", sent)
+    assert status == 200
+    rec = api["recommendations"]
+    assert page.inner_text("#rec-action").lower().replace(" ", "_") == rec["action"]
+    assert rec["urgency"] in page.inner_text("#rec-urgency").lower()
+    assert page.inner_text("#rec-message") == rec["message"]
+    assert card_number(page, "recommended_capacity") == pytest.approx(rec["recommended_capacity"], abs=0.5)
+    assert card_number(page, "capacity_change") == pytest.approx(rec["capacity_change"], abs=0.5)
+    assert card_number(page, "max_utilization") == pytest.approx(rec["metrics"]["max_utilization"] * 100, abs=0.06)
+    assert page.locator("#peaks-table tbody tr").count() == len(rec["peak_hours"])
+    charts = chart_summary(page)
+    labels = [d["label"] for d in charts["chart-forecast"]["datasets"]]
+    assert "Current capacity" in labels and any(label.startswith("Threshold") for label in labels)
+    assert "chart-utilisation" in charts and "chart-hourly" in charts and "chart-weekly" in charts
+    console.screenshot()
+    assert console.errors == []
+
+
+def test_full_analysis_shows_job_progress_then_the_result(console, console_url):
+    page = console.page
+    submissions = []
+    page.on("response", lambda r: submissions.append((r.status, r.request.headers.get("prefer")))
+            if r.url.endswith("/api/capacity/analyze") else None)
+
+    held = []  # the first status polls wait here, so the job is seen in flight however fast it runs
+    page.route("**/api/jobs/*", lambda route: held.append(route))
+    fill(page, current_capacity=5000, current_load=1000, timestamp=LAST_HOUR)
+    page.click("#btn-analyze")
+    page.wait_for_selector("#job-progress:not([hidden])")
+    page.wait_for_function("() => document.querySelector('#job-status').textContent.startsWith('Job')")
+    assert page.is_disabled("#btn-forecast") and page.is_disabled("#btn-recommend") and page.is_disabled("#btn-analyze")
+    assert page.get_attribute("#results", "aria-busy") == "true"
+    console.screenshot("progress", full_page=False)
+    page.unroute("**/api/jobs/*")  # lets the held polls go on (Playwright continues pending routes)
+    assert held, "the page polled the job"
+    page.wait_for_selector("#results[data-action=analyze][data-status=done]", timeout=60_000)
+    assert submissions == [(202, "respond-async")]
+    assert page.is_hidden("#job-progress") and page.is_enabled("#btn-analyze")
+
+    job = api_get(console_url, f"/api/jobs/{page_state(page)['jobId']}")
+    assert job["status"] == "succeeded"
+    analysis = job["result"]["analysis"]
+    risk = analysis["risk_assessment"]
+    assert risk["risk_level"] in page.inner_text("#risk-level").lower()
+    for key in ("critical_hours", "over_capacity_hours", "under_utilized_hours"):
+        assert card_number(page, key) == risk[key]
+    rec = analysis["recommendations"]
+    assert card_number(page, "recommended_capacity") == pytest.approx(rec["recommended_capacity"], abs=0.5)
+    assert card_number(page, "scaling_actions") == analysis["scaling_schedule"]["scaling_actions"]
+    rows = page.locator("#scenarios-table tbody tr")
+    assert rows.count() == 4
+    balanced = rows.filter(has_text="balanced").inner_text().split("\t")
+    assert number(balanced[1]) == pytest.approx(analysis["scaling_scenarios"]["balanced"]["capacity"], abs=0.5)
+    datasets = {d["label"]: d["points"] for d in chart_summary(page)["chart-forecast"]["datasets"]}
+    assert datasets["Forecast (median)"] == 168 and datasets["Recommended capacity"] == 168
+    console.screenshot()
+    assert console.errors == []
+
+
+def test_bad_inputs_show_the_api_message_by_their_field(console, console_url):
+    page = console.page
+    fill(page, hours_ahead=0, timestamp=LAST_HOUR)
+    run(page, "forecast", expect="error")
+    status, api = api_post(console_url, "/api/forecast", {"hours_ahead": 0, "current_load": 1000})
+    assert status == 400
+    reason = api["error"]["fields"]["hours_ahead"]
+    assert reason in page.inner_text("#hours_ahead-error")
+    assert page.get_attribute("#hours_ahead", "aria-invalid") == "true"
+    assert page.is_enabled("#btn-forecast")
+
+    fill(page, hours_ahead=24, current_capacity=-5)
+    run(page, "recommend", expect="error")
+    assert page.inner_text("#hours_ahead-error") == ""
+    status, api = api_post(console_url, "/api/capacity/recommendations", {"current_capacity": -5, "current_load": 1})
+    assert api["error"]["fields"]["current_capacity"] in page.inner_text("#current_capacity-error")
+
+    # A history over the API's limit is refused by the API, by the history field; nothing breaks.
+    fill(page, current_capacity=5000)
+    huge = "\n".join(str(1000 + i % 24) for i in range(9000)).encode()
+    page.set_input_files("#history-file", files=[{"name": "huge.txt", "mimeType": "text/plain", "buffer": huge}])
+    page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('9,000')")
+    run(page, "forecast", expect="error")
+    assert page.inner_text("#history-error").strip() != ""
+    console.screenshot()
+
+
+@pytest.mark.parametrize("health, shown", [
+    ({"redis": {"reachable": False}, "workers": {"live": 0}, "model_loaded": False}, "Redis is down"),
+    ({"redis": {"reachable": True}, "workers": {"live": 0}, "model_loaded": False}, "No worker is alive"),
+    ({"redis": {"reachable": True}, "workers": {"live": 1}, "model_loaded": False,
+      "model": {"error": "MANIFEST.sha256 is missing"}}, "The model is not loaded (MANIFEST.sha256 is missing)"),
+])
+def test_health_banner_names_what_is_down(console, health, shown):
+    page = console.page
+    body = json.dumps({"status": "degraded", "timestamp": "2024-01-15T10:00:00", **health})
+    page.route("**/api/health", lambda route: route.fulfill(status=503, content_type="application/json", body=body))
+    page.reload()
+    page.wait_for_selector("#health-banner:not([hidden])")
+    assert shown in page.inner_text("#health-banner")
+    assert "Degraded" in page.inner_text("#service-status")
+    console.screenshot(full_page=False)
+
+
+def test_phone_width_is_one_readable_column(browser, console_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=console_url, is_mobile=True)
+    page = context.new_page()
+    phone = ConsolePage(page, "test_phone_width")
+    page.goto("/")
+    page.wait_for_selector("body[data-ready=true]")
+    fill(page, current_capacity=5000, current_load=1000, timestamp=LAST_HOUR)
+    run(page, "recommend")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    inputs = page.locator(".inputs").bounding_box()
+    results = page.locator("#results").bounding_box()
+    assert results["y"] >= inputs["y"] + inputs["height"] - 1, "inputs and results are stacked"
+    phone.screenshot()
+    context.close()
+    assert phone.errors == []

@@ -31,12 +31,13 @@ def _convert(obj):
         return obj if obj - obj == 0 else None        # NaN and infinities are not JSON
     if kind in _PASS:
         return obj
+    # Plain values dominate (hourly schedules, counts): pass them through without a call per element.
     if kind is dict:
-        return {str(k): _convert(v) for k, v in obj.items()}
+        return {k if type(k) is str else str(k):
+                v if type(v) in _PASS or (type(v) is float and v - v == 0) else _convert(v)
+                for k, v in obj.items()}
     if kind is list or kind is tuple:
-        # Lists of plain numbers dominate (hourly schedules): convert them without a call per element.
-        return [v if type(v) in _PASS else (v if type(v) is float and v - v == 0 else _convert(v))
-                for v in obj]
+        return [v if type(v) in _PASS or (type(v) is float and v - v == 0) else _convert(v) for v in obj]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {}
         for f in dataclasses.fields(obj):

@@ -42,7 +42,7 @@ def embedded_redis_command(url: str) -> list[str]:
     parsed = urlparse(url)
     if parsed.hostname not in (None, "127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"capplan run: no Redis answers at {url}, and an embedded one can only listen locally")
-    data = REPO_ROOT / "var" / "redis"
+    data = REPO_ROOT / "var" / f"redis-{parsed.port or 6379}"   # one directory per port: no shared AOF
     data.mkdir(parents=True, exist_ok=True)
     args = [redis_server_binary(), "--port", str(parsed.port or 6379), "--bind", "127.0.0.1",
             "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",

@@ -16,7 +16,7 @@ from planning.risk import RISK_LEVELS, risk_counts
 from planning.rounding import LOAD_DECIMALS, UTILIZATION_DECIMALS, capacity_list, round_list
 from planning.scenarios import scenario_arrays, scenario_dicts
 from planning.schedule import schedule_core, schedule_dicts
-from planning.sizing import ACTIONS, URGENCIES, recommend_core
+from planning.sizing import recommend_core
 from planning.units import has_cost, instances
 
 

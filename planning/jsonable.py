@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from datetime import date, datetime, timezone
 
 import numpy as np

@@ -61,16 +61,18 @@ def hourly_pattern_arrays(fb: ForecastBatch) -> dict[str, np.ndarray]:
 
 def hourly_pattern_dicts(arrays: dict[str, np.ndarray]) -> list[dict]:
     """One hourly_patterns dict per plan; hours or days the forecast does not cover are left out."""
-    by_hour = np.round(arrays["by_hour"], LOAD_DECIMALS).tolist()
-    by_day = np.round(arrays["by_day"], LOAD_DECIMALS).tolist()
+    by_hour = np.round(arrays["by_hour"], LOAD_DECIMALS)
+    by_day = np.round(arrays["by_day"], LOAD_DECIMALS)
+    complete = (~np.isnan(by_hour).any(axis=1) & ~np.isnan(by_day).any(axis=1)).tolist()
     out = []
-    for hours, days, peak_h, low_h, peak_d, low_d in zip(
-            by_hour, by_day, arrays["peak_hour"].tolist(), arrays["low_hour"].tolist(),
-            arrays["peak_day"].tolist(), arrays["low_day"].tolist()):
-        out.append({
-            "peak_hour": peak_h, "low_hour": low_h,
-            "peak_day": DAY_NAMES[peak_d], "low_day": DAY_NAMES[low_d],
-            "avg_load_by_hour": {k: v for k, v in zip(HOUR_KEYS, hours) if v == v},
-            "avg_load_by_day": {k: v for k, v in zip(DAY_NAMES, days) if v == v},
-        })
+    for hours, days, whole, peak_h, low_h, peak_d, low_d in zip(
+            by_hour.tolist(), by_day.tolist(), complete, arrays["peak_hour"].tolist(),
+            arrays["low_hour"].tolist(), arrays["peak_day"].tolist(), arrays["low_day"].tolist()):
+        if whole:
+            hour_means, day_means = dict(zip(HOUR_KEYS, hours)), dict(zip(DAY_NAMES, days))
+        else:
+            hour_means = {k: v for k, v in zip(HOUR_KEYS, hours) if v == v}   # v != v: NaN, hour not covered
+            day_means = {k: v for k, v in zip(DAY_NAMES, days) if v == v}
+        out.append({"peak_hour": peak_h, "low_hour": low_h, "peak_day": DAY_NAMES[peak_d],
+                    "low_day": DAY_NAMES[low_d], "avg_load_by_hour": hour_means, "avg_load_by_day": day_means})
     return out

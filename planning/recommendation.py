@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from planning.explanation import explain
 from planning.forecast import Forecast, ForecastBatch
 from planning.gc_pause import gc_paused
 from planning.plan import Plan, PlanBatch
 from planning.rounding import (LOAD_DECIMALS, PERCENT_DECIMALS, UTILIZATION_DECIMALS, capacity_list,
                                capacity_text, round_list)
-from planning.sizing import (ACTIONS, CRITICAL_UTILIZATION, SCALE_DOWN, SCALE_UP, URGENCIES,
-                             URGENT_WITHIN_HOURS, RecommendationCore, recommend_core)
+from planning.sizing import ACTIONS, URGENCIES, RecommendationCore, recommend_core
 from planning.units import has_cost, has_units, instances
 
 OMIT_IF_NONE = {"omit_if_none": True}
@@ -57,9 +57,9 @@ def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: Recommen
     peak_upper = round_list(fb.p90[rows, core.peak_hour_idx], LOAD_DECIMALS)
     peak_utils = round_list(fb.median[rows, core.peak_hour_idx] / pb.current_capacity[:, None],
                             UTILIZATION_DECIMALS)
-    over_max = core.required > pb.max_capacity                                # NaN (no bound) -> False
-    unit_rows = has_units(pb)
-    cost_rows = has_cost(pb)
+    over_max = (core.required > pb.max_capacity).tolist()                     # NaN (no bound) -> False
+    unit_rows = has_units(pb).tolist()
+    cost_rows = has_cost(pb).tolist()
     inst_current = instances(pb.current_capacity, pb)
     inst_recommended = instances(core.recommended, pb)
 
@@ -83,9 +83,9 @@ def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: Recommen
             peak_hour, peak_util, required, band_top, first_full, thr, headroom, hysteresis, quantile,
             down_target) in enumerate(columns):
         band = "p90" if quantile > 0.7 else "median"
-        facts = _Facts(action, urgency, current, recommended, change, change_pct, band, peak, peak_stamp,
-                       peak_hour, hours, peak_util, required, band_top, first_full, thr, headroom, hysteresis,
-                       down_target)
+        message, reasons = explain(action, urgency, current, recommended, change, change_pct, band, peak,
+                                   peak_stamp, peak_hour, hours, peak_util, required, band_top, first_full, thr,
+                                   headroom, hysteresis, down_target)
         rec = Recommendation(
             action=action, urgency=urgency, current_capacity=current, recommended_capacity=recommended,
             capacity_change=change, capacity_change_percent=change_pct,
@@ -94,7 +94,7 @@ def materialise_recommendations(fb: ForecastBatch, pb: PlanBatch, core: Recommen
                      "avg_utilization": avg_util, "max_p90_load": p90_max},
             peak_hours=[{"timestamp": s, "predicted_load": v, "upper": u, "utilization": r}
                         for s, v, u, r in zip(stamps[:count], loads[:count], uppers[:count], utils[:count])],
-            message=facts.message(), reasons=facts.reasons(),
+            message=message, reasons=reasons,
             sizing={"quantile": quantile, "peak_load": peak, "peak_timestamp": peak_stamp,
                     "peak_utilization": peak_util, "required_capacity": required,
                     "scale_down_above": band_top},
@@ -121,74 +121,3 @@ def _cost_block(unit_cost: float, hours: int, current: float, recommended: float
             "current": round(float(current * per_period), LOAD_DECIMALS),
             "recommended": round(float(recommended * per_period), LOAD_DECIMALS),
             "change": round(float((recommended - current) * per_period), LOAD_DECIMALS)}
-
-
-@dataclass(slots=True)
-class _Facts:
-    """The numbers behind one decision; reasons and message are both written from these."""
-
-    action: str
-    urgency: str
-    current: float
-    recommended: float
-    change: float
-    change_pct: float
-    band: str
-    peak: float
-    peak_stamp: str
-    peak_hour: int
-    hours: int
-    peak_util: float
-    required: float
-    band_top: float
-    first_full: int
-    threshold: float
-    headroom: float
-    hysteresis: float
-    down_target: float
-
-    def reasons(self) -> list[str]:
-        c = capacity_text
-        out = [
-            f"{self.band} peak load {self.peak:,.2f} at {self.peak_stamp} (hour {self.peak_hour + 1} of {self.hours})",
-            f"required capacity = ceil({self.peak:,.2f} / {self.threshold:g} x (1 + {self.headroom:g})) "
-            f"= {c(self.required)}",
-            f"{self.band} peak utilisation at the current capacity {c(self.current)}: {self.peak_util:.1%} "
-            f"(threshold {self.threshold:.0%})",
-        ]
-        if self.action == "scale_up":
-            out.append(f"current capacity {c(self.current)} is below the required {c(self.required)}: scale up")
-        elif self.action == "scale_down":
-            out.append(f"current capacity {c(self.current)} is above {c(self.band_top)} (required x (1 + "
-                       f"{self.hysteresis:g}) hysteresis band): scale down to {c(self.recommended)}")
-        elif self.current > self.band_top:
-            out.append(f"current capacity {c(self.current)} is above the hysteresis band but min_capacity "
-                       f"{c(self.down_target)} keeps it: maintain")
-        else:
-            out.append(f"current capacity {c(self.current)} is within the hysteresis band up to "
-                       f"{c(self.band_top)} (required x (1 + {self.hysteresis:g})): maintain")
-        out.append(f"urgency {self.urgency}: {self._urgency_why()}")
-        return out
-
-    def _urgency_why(self) -> str:
-        if self.urgency == "critical":
-            return (f"{self.band} utilisation reaches 100% at hour {self.first_full + 1}, "
-                    f"within {URGENT_WITHIN_HOURS} hours")
-        if self.urgency == "high":
-            return f"{self.band} peak utilisation {self.peak_util:.1%} >= {CRITICAL_UTILIZATION:.0%}"
-        if self.urgency == "medium":
-            return f"{self.band} peak utilisation {self.peak_util:.1%} >= the {self.threshold:.0%} threshold"
-        return f"{self.band} peak utilisation {self.peak_util:.1%} is under the {self.threshold:.0%} threshold"
-
-    def message(self) -> str:
-        c = capacity_text
-        if self.action == "scale_up":
-            return (f"⚠️ Scale UP required: increase capacity by {c(self.change)} ({self.change_pct:.1f}%) to "
-                    f"{c(self.recommended)}. At the {self.band} peak ({self.peak_stamp}) utilisation would reach "
-                    f"{self.peak_util:.1%} of the current capacity; threshold {self.threshold:.0%}.")
-        if self.action == "scale_down":
-            return (f"Scale DOWN possible: reduce capacity by {c(-self.change)} ({-self.change_pct:.1f}%) to "
-                    f"{c(self.recommended)}. The {self.band} peak ({self.peak_stamp}) would then run at "
-                    f"{self.peak / self.recommended:.1%}, under the {self.threshold:.0%} threshold.")
-        return (f"✓ Maintain capacity at {c(self.current)}: the {self.band} peak ({self.peak_stamp}) runs at "
-                f"{self.peak_util:.1%}, under the {self.threshold:.0%} threshold.")

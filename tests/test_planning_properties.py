@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 from planning import ForecastBatch, PlanBatch, analyze_batch, recommend_batch, to_jsonable

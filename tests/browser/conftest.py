@@ -2,7 +2,7 @@
 
 Without Chromium the browser tests are skipped and the run ends with a warning that says so.
 CAPPLAN_BROWSER_BASE_URL=http://host:port runs them against a service that is already up
-(`make run`) instead of the `live_stack` fixture.
+(`make run`) instead of the `live_stack` fixture; CAPPLAN_CHROMIUM=/path/to/chromium picks the browser.
 """
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def chromium_path() -> str | None:
+    """CAPPLAN_CHROMIUM if set (a path), else Debian's chromium on PATH or in /usr/bin."""
+    chosen = os.environ.get("CAPPLAN_CHROMIUM")
+    if chosen:
+        return chosen if os.path.exists(chosen) else None
     for candidate in ("chromium", "chromium-browser"):
         found = shutil.which(candidate)
         if found:

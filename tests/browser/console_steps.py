@@ -1,11 +1,10 @@
 """Steps the browser tests share: fill the form, run an action, read a card's number."""
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from tests.live_stack import http
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 ADVANCED = {"unit_capacity", "unit_cost_per_hour", "lead_time_hours", "min_hold_hours", "quantile", "timestamp"}
@@ -42,7 +41,7 @@ def number(text: str) -> float:
 
 
 def card_value(page, key: str) -> str:
-    return page.inner_text(f"dd[data-key={key}]")
+    return page.inner_text(f"[data-key={key}]")
 
 
 def card_number(page, key: str) -> float:
@@ -76,15 +75,9 @@ class ConsolePage:
 
 def api_post(base_url: str, path: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:
     """The same request the page makes, straight to the API, for comparing numbers."""
-    req = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+    reply = http("POST", base_url + path, body, headers, timeout=60)
+    return reply.status, reply.json()
 
 
 def api_get(base_url: str, path: str) -> dict:
-    with urllib.request.urlopen(base_url + path, timeout=30) as r:
-        return json.loads(r.read())
+    return http("GET", base_url + path).json()

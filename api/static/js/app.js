@@ -52,6 +52,17 @@ function showJob(prefix, job) {
 
 let jobAbort = null;
 
+const ACTION_NAMES = { forecast: "Forecast", recommend: "Recommendations", analyze: "Analysis" };
+
+/** One sentence for screen readers when a result arrives (the results area itself is not live). */
+function announce(action, body) {
+  const rec = body.recommendations || body.analysis?.recommendations;
+  const risk = body.analysis?.risk_assessment?.risk_level;
+  $("announce").textContent = `${ACTION_NAMES[action]} ready.`
+    + (rec ? ` ${rec.action.replace(/_/g, " ")}, ${rec.urgency} urgency.` : "")
+    + (risk ? ` ${risk} risk.` : "");
+}
+
 async function runAction(action) {
   if (running) return;
   clearErrors();
@@ -85,6 +96,8 @@ async function runAction(action) {
     renderResult(action, body, payload, currentHistory());
     describeHistory(forecastOf(body).meta);
     setStatus(action, "done");
+    announce(action, body);
+    if (window.matchMedia("(max-width: 860px)").matches) $("results").scrollIntoView({ block: "start" });
   } catch (err) {
     setStatus(action, "error");
     if (err.name !== "AbortError") showError(err);
@@ -133,10 +146,16 @@ async function refreshHealth() {
   const status = $("service-status");
   const model = health?.model || {};
   const live = health?.workers?.live;
-  const text = !health ? "Service unreachable"
-    : [health.status === "healthy" ? "Healthy" : "Degraded", model.name && `${model.name} ${model.version ?? ""}`.trim(),
-      health.device, live !== undefined && `${live} worker${live === 1 ? "" : "s"}`].filter(Boolean).join(" · ");
-  status.querySelector(".service-text").textContent = text;
+  const parts = !health ? [["Service unreachable"]] : [
+    [health.status === "healthy" ? "Healthy" : "Degraded"],
+    [model.name && `${model.name} ${model.version ?? ""}`.trim(), "wide-only"],
+    [health.device], [live !== undefined && `${live} worker${live === 1 ? "" : "s"}`]];
+  status.querySelector(".service-text").replaceChildren(...parts.filter(([t]) => t).map(([t, cls], i) => {
+    const span = document.createElement("span");
+    span.textContent = i ? ` · ${t}` : t;
+    if (cls) span.className = cls;
+    return span;
+  }));
   status.querySelector(".dot").className = `dot ${!health ? "dot-down" : problems.length ? "dot-warn" : "dot-ok"}`;
 }
 

@@ -71,7 +71,7 @@ const COLUMNS = [
     text: (r) => (r.success ? humanize(r.risk_assessment.risk_level) : "error"),
     cls: (r) => `level-${r.success ? r.risk_assessment.risk_level : "error"}` },
   { key: "action", label: "Action", value: (r) => rec(r).action,
-    text: (r) => (r.success ? `${humanize(rec(r).action)} (${rec(r).urgency})` : "–") },
+    text: (r) => (r.success ? `${humanize(rec(r).action)} · ${rec(r).urgency}` : "–") },
   { key: "current", label: "Current", numeric: true, value: (r) => rec(r).current_capacity,
     text: (r) => fmtNumber(rec(r).current_capacity) },
   { key: "recommended", label: "Recommended", numeric: true, value: (r) => rec(r).recommended_capacity,
@@ -146,10 +146,14 @@ export class BatchTable {
       for (const c of COLUMNS) {
         const td = document.createElement(c.key === "id" ? "th" : "td");
         if (c.key === "id") td.scope = "row";
-        td.textContent = c.text(r) ?? "–";
         td.dataset.col = c.key;
         if (c.numeric) td.classList.add("num");
-        if (c.cls) td.classList.add("cell-badge", c.cls(r));
+        if (c.cls) {
+          const badge = document.createElement("span");
+          badge.className = `badge ${c.cls(r)}`;
+          badge.textContent = c.text(r);
+          td.append(badge);
+        } else td.textContent = c.text(r) ?? "–";
         tr.append(td);
       }
       tbody.append(tr);
@@ -162,13 +166,18 @@ export class BatchTable {
   }
 }
 
-function kvRow(dl, label, value, key) {
-  const dt = document.createElement("dt");
-  dt.textContent = label;
-  const dd = document.createElement("dd");
-  dd.dataset.key = key;
-  dd.textContent = value;
-  dl.append(dt, dd);
+function stat(box, label, value, key) {
+  const item = document.createElement("div");
+  item.className = "stat";
+  const name = document.createElement("span");
+  name.className = "stat-label";
+  name.textContent = label;
+  const number = document.createElement("span");
+  number.className = "stat-value";
+  number.dataset.key = key;
+  number.textContent = value;
+  item.append(name, number);
+  box.append(item);
 }
 
 const countsText = (counts) => Object.entries(counts || {}).filter(([, n]) => n > 0)
@@ -176,16 +185,17 @@ const countsText = (counts) => Object.entries(counts || {}).filter(([, n]) => n 
 
 /** The batch job's result: plan counts and the portfolio totals. */
 export function renderPortfolio(result) {
-  const dl = $("portfolio-list");
-  dl.replaceChildren();
+  const box = $("portfolio-stats");
+  box.replaceChildren();
   const p = result?.portfolio || {};
   const totals = p.totals || {};
-  kvRow(dl, "Plans", `${fmtNumber(result?.plans)} (${fmtNumber(result?.failed)} failed)`, "plans");
-  kvRow(dl, "Risk", countsText(p.risk_counts), "risk_counts");
-  kvRow(dl, "Actions", countsText(p.action_counts), "action_counts");
-  kvRow(dl, "Capacity", `${fmtNumber(totals.current_capacity)} → ${fmtNumber(totals.recommended_capacity)}`,
+  stat(box, "Plans", `${fmtNumber(result?.plans)} (${fmtNumber(result?.failed)} failed)`, "plans");
+  stat(box, "Risk", countsText(p.risk_counts), "risk_counts");
+  stat(box, "Actions", countsText(p.action_counts), "action_counts");
+  stat(box, "Total capacity", `${fmtNumber(totals.current_capacity)} → ${fmtNumber(totals.recommended_capacity)}`,
     "capacity");
   if (totals.cost) {
-    kvRow(dl, "Cost", `${fmtNumber(totals.cost.current, 2)} → ${fmtNumber(totals.cost.recommended, 2)}`, "cost");
+    stat(box, `Cost over the period`, `${fmtNumber(totals.cost.current, 2)} → ${fmtNumber(totals.cost.recommended, 2)}`,
+      "cost");
   }
 }

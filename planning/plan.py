@@ -1,4 +1,4 @@
-"""A capacity plan (what the user has and wants) and its columnar batch form."""
+"""A capacity plan (what the user has and wants) and its columnar batch form, validated by one rule table."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,20 @@ import numpy as np
 
 from planning.errors import PlanValidationError
 
-QUANTILES = (0.5, 0.9)
+# field: (default, optional, check, reason). Checks use & and | so they work on numbers and on arrays [N].
+NUMBER_RULES = {
+    "current_capacity": (None, False, lambda v: v > 0, "must be > 0"),
+    "scaling_threshold": (0.8, False, lambda v: (v > 0) & (v <= 1), "must be in (0, 1]"),
+    "quantile": (0.9, False, lambda v: (v == 0.5) | (v == 0.9), "must be 0.5 or 0.9"),
+    "headroom": (0.10, False, lambda v: v >= 0, "must be >= 0"),
+    "hysteresis": (0.20, False, lambda v: v >= 0, "must be >= 0"),
+    "unit_capacity": (None, True, lambda v: v > 0, "must be > 0"),
+    "unit_cost_per_hour": (None, True, lambda v: v >= 0, "must be >= 0"),
+    "min_capacity": (None, True, lambda v: v >= 0, "must be >= 0"),
+    "max_capacity": (None, True, lambda v: v > 0, "must be > 0"),
+}
+INTEGER_RULES = {"lead_time_hours": (1, 0), "min_hold_hours": (3, 1)}   # field: (default, minimum)
+BOUNDS_REASON = "must be >= min_capacity"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,74 +43,55 @@ class Plan:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> "Plan":
-        """Read the plan keys of `data` (others are ignored), validate them all, raise once."""
+        """Read the plan keys of `data` (others are ignored), validate them all, raise once naming each bad one."""
         if not isinstance(data, Mapping):
             raise PlanValidationError({"plan": "must be a JSON object"})
-        reader = _FieldReader(data)
-        plan = cls(
-            current_capacity=reader.number("current_capacity", None, lambda v: v > 0, "must be > 0"),
-            scaling_threshold=reader.number("scaling_threshold", 0.8, lambda v: 0 < v <= 1, "must be in (0, 1]"),
-            quantile=reader.number("quantile", 0.9, lambda v: v in QUANTILES, "must be 0.5 or 0.9"),
-            headroom=reader.number("headroom", 0.10, lambda v: v >= 0, "must be >= 0"),
-            hysteresis=reader.number("hysteresis", 0.20, lambda v: v >= 0, "must be >= 0"),
-            unit_capacity=reader.number("unit_capacity", None, lambda v: v > 0, "must be > 0", optional=True),
-            unit_cost_per_hour=reader.number("unit_cost_per_hour", None, lambda v: v >= 0, "must be >= 0",
-                                             optional=True),
-            lead_time_hours=reader.integer("lead_time_hours", 1, 0),
-            min_hold_hours=reader.integer("min_hold_hours", 3, 1),
-            min_capacity=reader.number("min_capacity", None, lambda v: v >= 0, "must be >= 0", optional=True),
-            max_capacity=reader.number("max_capacity", None, lambda v: v > 0, "must be > 0", optional=True),
-        )
-        if (plan.min_capacity is not None and plan.max_capacity is not None
-                and plan.min_capacity > plan.max_capacity):
-            reader.errors["max_capacity"] = "must be >= min_capacity"
-        if reader.errors:
-            raise PlanValidationError(reader.errors)
-        return plan
+        errors: dict[str, str] = {}
+        values = {name: _read_number(data, name, rule, errors) for name, rule in NUMBER_RULES.items()}
+        values.update({name: _read_integer(data, name, *rule, errors) for name, rule in INTEGER_RULES.items()})
+        low, high = values["min_capacity"], values["max_capacity"]
+        if low is not None and high is not None and low > high and "max_capacity" not in errors:
+            errors["max_capacity"] = BOUNDS_REASON
+        if errors:
+            raise PlanValidationError(errors)
+        return cls(**values)
 
 
-class _FieldReader:
-    """Collects every field error so one exception can name them all."""
+def _read_number(data: Mapping, name: str, rule, errors: dict):
+    default, optional, check, reason = rule
+    value = data.get(name)
+    if value is None:
+        if default is None and not optional:
+            errors[name] = "is required"
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        errors[name] = "must be a number"
+        return default
+    value = float(value)
+    if not math.isfinite(value):
+        errors[name] = "must be a finite number"
+    elif not check(value):
+        errors[name] = reason
+    return value
 
-    def __init__(self, data: Mapping):
-        self.data = data
-        self.errors: dict[str, str] = {}
 
-    def _raw(self, key, default):
-        value = self.data.get(key)
-        return default if value is None else value
-
-    def number(self, key, default, check, reason, optional=False):
-        value = self._raw(key, default)
-        if value is None:
-            if not optional:
-                self.errors[key] = "is required"
-                return math.nan
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.errors[key] = "must be a number"
-            return math.nan
-        value = float(value)
-        if not math.isfinite(value):
-            self.errors[key] = "must be a finite number"
-        elif not check(value):
-            self.errors[key] = reason
-        return value
-
-    def integer(self, key, default, minimum):
-        value = self._raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or (isinstance(value, float) and not value.is_integer()):
-            self.errors[key] = "must be an integer"
-            return default
-        if value < minimum:
-            self.errors[key] = f"must be >= {minimum}"
-        return int(value)
+def _read_integer(data: Mapping, name: str, default: int, minimum: int, errors: dict) -> int:
+    value = data.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or (isinstance(value, float) and not value.is_integer()):
+        errors[name] = "must be an integer"
+        return default
+    if value < minimum:
+        errors[name] = f"must be >= {minimum}"
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
 class PlanBatch:
-    """N plans as columns: float arrays [N] with NaN for "not given"; hour counts as int arrays [N]."""
+    """N plans as columns: float arrays [N] with NaN for "not given"; hour counts as int arrays [N].
+    Validated on construction by the same rules as Plan.from_dict; errors name the field and the first bad plan."""
 
     current_capacity: np.ndarray
     scaling_threshold: np.ndarray
@@ -111,16 +105,45 @@ class PlanBatch:
     min_capacity: np.ndarray
     max_capacity: np.ndarray
 
+    def __post_init__(self):
+        n = np.shape(self.current_capacity)[0] if np.ndim(self.current_capacity) == 1 else -1
+        errors: dict[str, str] = {}
+        for name, (_, optional, check, reason) in NUMBER_RULES.items():
+            column = np.asarray(getattr(self, name), dtype=np.float64)
+            object.__setattr__(self, name, column)
+            if column.shape != (n,):
+                errors[name] = f"must be a 1-D array of {n} values"
+                continue
+            given = ~np.isnan(column) if optional else np.ones(n, dtype=bool)
+            with np.errstate(invalid="ignore"):
+                bad = given & ~(np.isfinite(column) & check(column))
+            if bad.any():
+                errors[name] = f"{reason} (plan {int(np.argmax(bad))})"
+        for name, (_, minimum) in INTEGER_RULES.items():
+            column = np.asarray(getattr(self, name))
+            if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
+                errors[name] = f"must be a 1-D integer array of {n} values"
+            elif (column < minimum).any():
+                errors[name] = f"must be >= {minimum} (plan {int(np.argmax(column < minimum))})"
+            else:
+                object.__setattr__(self, name, column.astype(np.int64))
+        if not errors:
+            inverted = self.min_capacity > self.max_capacity          # NaN compares False: no bound, no error
+            if inverted.any():
+                errors["max_capacity"] = f"{BOUNDS_REASON} (plan {int(np.argmax(inverted))})"
+        if errors:
+            raise PlanValidationError(errors)
+
     def __len__(self) -> int:
         return len(self.current_capacity)
 
     @classmethod
     def from_plans(cls, plans: Sequence[Plan]) -> "PlanBatch":
-        """Columns from validated plans."""
+        """Columns from plans."""
         columns = {}
         for f in fields(cls):
             values = [getattr(p, f.name) for p in plans]
-            if f.name in ("lead_time_hours", "min_hold_hours"):
+            if f.name in INTEGER_RULES:
                 columns[f.name] = np.asarray(values, dtype=np.int64).reshape(len(plans))
             else:
                 columns[f.name] = np.array([np.nan if v is None else v for v in values],

@@ -110,3 +110,22 @@ def test_aware_start_is_converted_to_naive_utc():
     aware = datetime(2024, 1, 15, 13, tzinfo=timezone(timedelta(hours=2)))
     rec = recommend(forecast([100.0, 200.0], start=aware), Plan.from_dict({"current_capacity": 1000}))
     assert rec.sizing["peak_timestamp"] == "2024-01-15T12:00:00"
+
+
+def test_plan_batch_checks_columns_by_the_same_rules():
+    good = PlanBatch.from_plans([Plan(current_capacity=10.0), Plan(current_capacity=20.0)])
+    columns = {name: getattr(good, name) for name in good.__dataclass_fields__}
+    for name, value, reason in [
+        ("current_capacity", np.array([10.0, -1.0]), "must be > 0 (plan 1)"),
+        ("scaling_threshold", np.array([np.nan, 0.8]), "must be in (0, 1] (plan 0)"),
+        ("min_hold_hours", np.array([3, 0]), "must be >= 1 (plan 1)"),
+        ("lead_time_hours", np.array([1.0, 1.0]), "integer array"),
+        ("unit_capacity", np.array([np.nan, 0.0]), "must be > 0 (plan 1)"),
+        ("quantile", np.array([0.9]), "1-D array of 2 values"),
+    ]:
+        with pytest.raises(PlanValidationError) as info:
+            PlanBatch(**{**columns, name: value})
+        assert reason in info.value.fields[name]
+    with pytest.raises(PlanValidationError) as info:
+        PlanBatch(**{**columns, "min_capacity": np.array([5.0, np.nan]), "max_capacity": np.array([4.0, 1.0])})
+    assert "plan 0" in info.value.fields["max_capacity"]

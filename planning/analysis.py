@@ -38,12 +38,13 @@ class Analysis:
 def analysis_arrays(fb: ForecastBatch, pb: PlanBatch) -> dict:
     """The vectorised core of analyze_batch: every number, as arrays over N plans."""
     cap, thr = pb.current_capacity, pb.scaling_threshold
+    core = recommend_core(fb, pb)
     return {
-        "recommendation": recommend_core(fb, pb),
+        "recommendation": core,
         "risk_median": risk_counts(fb.median, cap, thr),
         "risk_p90": risk_counts(fb.p90, cap, thr),
         "patterns": hourly_pattern_arrays(fb),
-        "scenarios": scenario_arrays(fb, pb),
+        "scenarios": scenario_arrays(fb, pb, core),
         "schedule": schedule_core(fb, pb),
         "std_load": fb.median.std(axis=1),
         "p90_avg_load": fb.p90.mean(axis=1),

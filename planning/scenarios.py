@@ -6,7 +6,7 @@ import numpy as np
 from planning.forecast import ForecastBatch
 from planning.plan import PlanBatch
 from planning.rounding import LOAD_DECIMALS, PERCENT_DECIMALS, capacity_list, round_list
-from planning.sizing import ceil_capacity
+from planning.sizing import RecommendationCore, ceil_capacity
 from planning.units import has_cost, has_units, instances, static_cost
 
 SCENARIOS = ("conservative", "balanced", "aggressive", "average_based")
@@ -19,12 +19,12 @@ DESCRIPTIONS = {
 COST_IMPACT_MEDIUM_UP_TO = 1.2  # capacity <= current: low; <= 1.2 x current: medium; above: high
 
 
-def scenario_arrays(fb: ForecastBatch, pb: PlanBatch) -> dict[str, np.ndarray]:
+def scenario_arrays(fb: ForecastBatch, pb: PlanBatch, core: RecommendationCore) -> dict[str, np.ndarray]:
     """Capacities [N, 4] (SCENARIOS order) and the p90 hours each leaves over the threshold and over 100%."""
     thr = pb.scaling_threshold
-    p90_peak = fb.p90.max(axis=1)
-    raw = np.stack([p90_peak / thr * 1.2, p90_peak / thr * 1.1, fb.median.max(axis=1) / thr,
-                    fb.median.mean(axis=1) / thr * 1.5], axis=1)       # [N, 4]
+    p90_peak = core.p90_max_load
+    raw = np.stack([p90_peak / thr * 1.2, p90_peak / thr * 1.1, core.max_load / thr,
+                    core.avg_load / thr * 1.5], axis=1)                # [N, 4]
     capacity = np.maximum(ceil_capacity(raw), 1.0)
     p90 = fb.p90[:, None, :]                                           # [N, 1, H]
     return {

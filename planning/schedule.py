@@ -29,19 +29,27 @@ def window_max(values: np.ndarray, *widths: np.ndarray) -> list[np.ndarray]:
 
 
 def _windows_from_levels(levels: list[np.ndarray], width: np.ndarray) -> np.ndarray:
+    """[N, H] window maxima for per-plan widths: max of two overlapping 2**j blocks, per distinct width."""
     h = levels[0].shape[1]
     distinct = np.unique(width).tolist()
-    out = None if len(distinct) == 1 else np.empty_like(levels[0])
-    for w in distinct:                                 # few distinct widths: whole-array slices, no gathers
-        j = int(np.log2(w))
-        shift = w - 2 ** j                             # a second block of 2**j from k + shift reaches k + w
-        block = levels[j].copy() if shift else levels[j]
-        if 0 < shift < h:
-            np.maximum(levels[j][:, :h - shift], levels[j][:, shift:], out=block[:, :h - shift])
-        if out is None:
-            return block
-        np.copyto(out, block, where=(width == w)[:, None])
+    if len(distinct) == 1:                             # the usual case: one width for all plans, plain slices
+        return _two_block_max(levels, distinct[0], slice(None), h)
+    out = np.empty_like(levels[0])
+    for w in distinct:                                 # each plan's row is read and written once overall
+        rows = np.flatnonzero(width == w)
+        out[rows] = _two_block_max(levels, w, rows, h)
     return out
+
+
+def _two_block_max(levels: list[np.ndarray], w: int, rows, h: int) -> np.ndarray:
+    j = int(np.log2(w))
+    level = levels[j][rows]                            # a copy for fancy rows, a view for slice(None)
+    shift = w - 2 ** j                                 # a second block of 2**j from k + shift reaches k + w
+    if not 0 < shift < h:
+        return level
+    block = level.copy() if isinstance(rows, slice) else level
+    np.maximum(level[:, :h - shift], level[:, shift:], out=block[:, :h - shift])
+    return block
 
 
 @dataclass(frozen=True, slots=True)

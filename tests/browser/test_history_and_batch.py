@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import random
 from datetime import datetime, timedelta
 
 import pytest
@@ -136,3 +137,41 @@ def test_parsers_read_what_people_paste(console):
     assert "line 2" in out["bad"]["error"] and out["empty"] is None
     assert out["plans"]["plans"] == [{"id": "a", "current_capacity": 100, "history": [1, 2, 3]},
                                      {"id": "plan-2", "current_capacity": 200}]
+
+
+def weekly_history_csv(weeks: int = 4) -> str:
+    """Four weeks of a business-hours service: weekday peaks, quiet weekends, noise and a slow growth."""
+    rng = random.Random(7)
+    end = datetime(2024, 1, 15, 10)
+    hours = weeks * 168
+    rows = ["timestamp,load"]
+    for k in range(hours):
+        t = end - timedelta(hours=hours - 1 - k)
+        daily = max(0.0, math.sin(math.pi * (t.hour - 6) / 14)) if 6 <= t.hour <= 20 else 0.0
+        scale = 0.45 if t.weekday() >= 5 else 1.0
+        load = (900 + 2600 * daily * scale) * (1 + 0.0004 * k) * rng.uniform(0.94, 1.06)
+        rows.append(f"{t:%Y-%m-%dT%H:%M:%S},{load:.0f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_week_analysis_of_an_uploaded_history_with_costs(console, console_url):
+    """The README's screenshot: a 168-hour analysis of a real-looking history, priced per instance."""
+    page = console.page
+    page.set_input_files("#history-file", files=[{"name": "checkout-api.csv", "mimeType": "text/csv",
+                                                  "buffer": weekly_history_csv().encode()}])
+    page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('672 rows')")
+    fill(page, current_capacity=4500, scaling_threshold=80, unit_capacity=250, unit_cost_per_hour=0.12)
+    page.click("#advanced summary")  # close it again: the screenshot shows the main inputs
+    run(page, "analyze")
+    job = api_get(console_url, f"/api/jobs/{page_state(page)['jobId']}")
+    scenarios = job["result"]["analysis"]["scaling_scenarios"]
+    for name, scenario in scenarios.items():
+        cells = page.locator("#scenarios-table tbody tr", has_text=name.replace("_", " ")).inner_text().split("\t")
+        assert number(cells[3]) == pytest.approx(scenario["cost"], abs=0.01)
+        assert number(cells[4]) == pytest.approx(scenario["saving_vs_static_peak"], abs=0.01)
+    assert card_value(page, "history_source") == "Provided"
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.evaluate("() => window.scrollTo(0, 0)")
+    console.screenshot("readme", full_page=False)
+    console.screenshot()
+    assert console.errors == []

@@ -1,7 +1,7 @@
 // Console wiring: actions, busy state, job progress, health banner and the batch panel.
 import { cancelJob, fetchAllResults, getHealth, request, resultsCsvUrl, submitAndWait, waitForJob } from "./api.js";
 import { BatchTable, parsePlansCsv, renderPortfolio, SAMPLE_CSV } from "./batch.js";
-import { clearErrors, currentHistory, describeHistory, readForm, showError, wireHistory } from "./form.js";
+import { clearErrors, currentHistory, describeHistory, forecastRequest, readForm, showError, wireHistory } from "./form.js";
 import { forecastOf, renderResult } from "./results.js";
 import { chartSummary } from "./charts.js";
 
@@ -66,14 +66,15 @@ function announce(action, body) {
 async function runAction(action) {
   if (running) return;
   clearErrors();
-  let payload;
+  let form;
   try {
-    payload = readForm({ hoursAhead: action === "analyze" ? ANALYSIS_HOURS : undefined,
-      forecastOnly: action === "forecast" });
+    form = readForm({ hoursAhead: action === "analyze" ? ANALYSIS_HOURS : undefined });
   } catch (err) {
     showError(err);
     return;
   }
+  // A bare forecast sends only what /api/forecast takes; the chart still shows the form's capacity.
+  const payload = action === "forecast" ? forecastRequest(form) : form;
   setBusy(true, action);
   setStatus(action, "running");
   state.request = payload;
@@ -93,7 +94,7 @@ async function runAction(action) {
       onProgress: (job) => showJob("job", job),
     });
     state.response = body;
-    renderResult(action, body, payload, currentHistory());
+    renderResult(body, form, currentHistory());
     describeHistory(forecastOf(body).meta);
     setStatus(action, "done");
     announce(action, body);

@@ -61,8 +61,13 @@ export function showError(err, { focus = true } = {}) {
 // What POST /api/forecast takes; the capacity endpoints take the planning options too.
 const FORECAST_FIELDS = new Set(["hours_ahead", "current_load", "timestamp", "history"]);
 
+/** The part of a full request that POST /api/forecast takes. */
+export function forecastRequest(body) {
+  return Object.fromEntries(Object.entries(body).filter(([k]) => FORECAST_FIELDS.has(k)));
+}
+
 /** Read the form into a request body; throws {fields} when an input cannot be read at all. */
-export function readForm({ hoursAhead, forecastOnly = false } = {}) {
+export function readForm({ hoursAhead } = {}) {
   const body = {};
   const fields = {};
   for (const name of NUMERIC_FIELDS) {
@@ -82,7 +87,6 @@ export function readForm({ hoursAhead, forecastOnly = false } = {}) {
     delete body.current_load; // the history's last value is the current load
   }
   if (hoursAhead !== undefined) body.hours_ahead = hoursAhead;
-  if (forecastOnly) Object.keys(body).filter((k) => !FORECAST_FIELDS.has(k)).forEach((k) => delete body[k]);
   if (Object.keys(fields).length) {
     const err = new Error("Some inputs cannot be read.");
     err.fields = fields;
@@ -106,11 +110,24 @@ export function describeHistory(apiForecast) {
   if (parts.length) setHistoryStatus(parts.join(" · "));
 }
 
+/** With a history the current-load input shows (disabled) the history's last value; without, the user's own. */
+function showHistoryLoad(lastLoad) {
+  const input = $("current_load");
+  if (lastLoad !== null) {
+    if (!input.disabled) input.dataset.typed = input.value;
+    input.value = String(lastLoad);
+    input.disabled = true;
+  } else if (input.disabled) {
+    input.value = input.dataset.typed ?? "";
+    input.disabled = false;
+  }
+}
+
 function onHistoryText() {
   parsedHistory = parseHistory($("history").value);
   $("history-error").textContent = parsedHistory?.error || "";
   document.querySelector('[data-field="history"]').classList.toggle("has-error", Boolean(parsedHistory?.error));
-  $("current_load").disabled = Boolean(parsedHistory && !parsedHistory.error);
+  showHistoryLoad(parsedHistory && !parsedHistory.error ? parsedHistory.lastLoad : null);
   if (!parsedHistory) {
     setHistoryStatus("No history: a deterministic profile learned by the model, scaled to the current load.");
   } else if (!parsedHistory.error) {

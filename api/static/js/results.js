@@ -48,10 +48,10 @@ function patternsOf(analysis, points) {
 }
 
 /**
- * Draw everything one response carries. `request` is the body that was sent, `history` the parsed
- * history (or null) so the chart can show it before the forecast.
+ * Draw everything one response carries. `request` is the form as a request (its capacity and threshold
+ * draw the lines), `history` the parsed history (or null) so the chart can show it before the forecast.
  */
-export function renderResult(action, body, request, history) {
+export function renderResult(body, request, history) {
   const { points, meta } = forecastOf(body);
   if (!points.length) throw new Error("The response has no forecast points.");
   const capacity = request.current_capacity;
@@ -72,9 +72,8 @@ export function renderResult(action, body, request, history) {
 
   const lastMs = parseUtc(meta.timestamp ?? body.timestamp) || points[0].ms - HOUR;
   const hist = historySeries(history, lastMs, Math.max(48, Math.min(336, points.length * 2)));
-  const withCapacity = action !== "forecast" || capacity > 0;
-  drawForecast({ points, history: hist, capacity: withCapacity ? capacity : 0, threshold, schedule });
-  const showUtil = withCapacity && capacity > 0;
+  drawForecast({ points, history: hist, capacity, threshold, schedule });
+  const showUtil = capacity > 0;
   $("chart-utilisation").closest("figure").hidden = !showUtil;
   if (showUtil) drawUtilisation({ points, capacity, threshold, schedule });
   drawPatterns(patternsOf(analysis, points));

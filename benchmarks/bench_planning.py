@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from planning import ForecastBatch, PlanBatch, build_portfolio, to_jsonable
+from planning import ForecastBatch, PlanBatch, analyze_batch, build_portfolio, to_jsonable
 from planning.analysis import analysis_arrays, materialise_analyses
 from planning.recommendation import materialise_recommendations
 from planning.sizing import recommend_core
@@ -82,7 +82,11 @@ def main() -> int:
     portfolio = best_of(r, lambda: build_portfolio(ids, analyses))
     payload = best_of(2, lambda: to_jsonable(analyses))
     text = best_of(1, lambda: json.dumps(payload[2]))
+    one_fb = ForecastBatch(start=fb.start[:1], median=fb.median[:1], p10=fb.p10[:1], p90=fb.p90[:1])
+    one_pb = PlanBatch(**{name: getattr(pb, name)[:1] for name in pb.__dataclass_fields__})
+    single = best_of(r, lambda: [analyze_batch(one_fb, one_pb) for _ in range(100)])
     rows = [
+        ("analyze one plan (per call)", (single[0] / 100, single[1] / 100)),
         ("recommend: vectorised core", rec_core), ("recommend: per-plan objects", rec_objects),
         ("recommend: total", (rec_core[0] + rec_objects[0], rec_core[1] + rec_objects[1])),
         ("analyze: vectorised core", core), ("analyze: per-plan objects", objects),

@@ -28,13 +28,15 @@ class JobService:
         self.dispatcher = JobDispatcher(self.publish_jobs, self._publish_failed)
 
     def publish_jobs(self, job_ids: list[str]) -> None:
-        self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=FORECAST_QUEUE)
+        # argsrepr given: Celery would otherwise saferepr() the arguments of every message.
+        self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=FORECAST_QUEUE,
+                              argsrepr=f"[{len(job_ids)} job ids]")
 
     def publish_batch(self, job_id: str, chunks: int) -> None:
         with self.celery.producer_or_acquire() as producer:
             for chunk in range(chunks):
                 self.celery.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, chunks], queue=BATCH_QUEUE,
-                                      producer=producer)
+                                      producer=producer, argsrepr=f"[{job_id!r}, {chunk}, {chunks}]")
 
     def _publish_failed(self, job_ids: list[str], exc: Exception) -> None:
         body = {"code": "service_unavailable", "message": "the job queue is unreachable; retry shortly",

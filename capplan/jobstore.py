@@ -56,6 +56,13 @@ class IdempotencyConflict(Exception):
         self.job_id = job_id
 
 
+# One round trip and no pipeline object (redis-py copies its callback table for each pipeline).
+_CREATE = """
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 1
+"""
 # Status changes are scripts so a cancel can never be overwritten by a late worker write.
 _START = """
 local s = redis.call('HGET', KEYS[1], 'status')
@@ -92,6 +99,7 @@ class JobStore:
         self.redis = client
         self.blocking = blocking or client
         self.ttl = int(ttl)
+        self._create = client.register_script(_CREATE)
         self._start = client.register_script(_START)
         self._finish = client.register_script(_FINISH)
         self._cancel = client.register_script(_CANCEL)
@@ -106,12 +114,14 @@ class JobStore:
         job_id = job_id or new_job_id()
         record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": json.dumps(request),
                   "request_id": request_id or "", "total": total}
-        p = pipe if pipe is not None else self.redis.pipeline(transaction=False)
-        p.hset(self.key(job_id), mapping=record)
-        p.expire(self.key(job_id), self.ttl)
-        p.set(f"{PREFIX}known:{job_id}", "1", ex=KNOWN_TTL_S)
+        known = f"{PREFIX}known:{job_id}"
         if pipe is None:
-            p.execute()
+            fields = [x for item in record.items() for x in item]
+            self._create(keys=[self.key(job_id), known], args=[self.ttl, KNOWN_TTL_S, *fields])
+            return job_id
+        pipe.hset(self.key(job_id), mapping=record)
+        pipe.expire(self.key(job_id), self.ttl)
+        pipe.set(known, "1", ex=KNOWN_TTL_S)
         return job_id
 
     def claim_idempotency_key(self, key: str, body: Any, job_id: str) -> str | None:

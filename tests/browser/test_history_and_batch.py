@@ -160,7 +160,8 @@ def test_week_analysis_of_an_uploaded_history_with_costs(console, console_url):
     page.set_input_files("#history-file", files=[{"name": "checkout-api.csv", "mimeType": "text/csv",
                                                   "buffer": weekly_history_csv().encode()}])
     page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('672 rows')")
-    fill(page, current_capacity=4500, scaling_threshold=80, unit_capacity=250, unit_cost_per_hour=0.12)
+    fill(page, hours_ahead=168, current_capacity=4500, scaling_threshold=80, unit_capacity=250,
+         unit_cost_per_hour=0.12)
     page.click("#advanced summary")  # close it again: the screenshot shows the main inputs
     run(page, "analyze")
     job = api_get(console_url, f"/api/jobs/{page_state(page)['jobId']}")
@@ -172,6 +173,7 @@ def test_week_analysis_of_an_uploaded_history_with_costs(console, console_url):
     assert card_value(page, "history_source") == "Provided"
     page.set_viewport_size({"width": 1366, "height": 900})
     page.evaluate("() => window.scrollTo(0, 0)")
+    page.mouse.move(0, 0)  # no hover highlight in the picture
     console.screenshot("readme", full_page=False)
     console.screenshot()
     assert console.errors == []

@@ -109,11 +109,14 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
     static_hours = core.static_capacity * hours
     saving_pct = (1.0 - capacity_hours / static_hours) * 100.0
     hourly = np.round(core.capacity, LOAD_DECIMALS).tolist()
-    hourly_instances = instances(core.capacity, pb).astype(np.int64)
-    rate = pb.unit_cost_per_hour[:, None]
-    cost = (hourly_instances * rate).sum(axis=1)                              # NaN without a unit cost
-    static_cost = instances(core.static_capacity, pb) * pb.unit_cost_per_hour * hours
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
+    priced = np.flatnonzero(unit_rows | cost_rows)                           # only these need instances
+    unit = np.where(np.isnan(pb.unit_capacity), 1.0, pb.unit_capacity)[priced, None]
+    hourly_instances = np.zeros((n, hours), dtype=np.int64)
+    hourly_instances[priced] = ceil_capacity(core.capacity[priced] / unit)
+    cost = (hourly_instances * pb.unit_cost_per_hour[:, None]).sum(axis=1)  # NaN without a unit cost
+    static_cost = instances(core.static_capacity, pb) * pb.unit_cost_per_hour * hours
+    unit_rows, cost_rows = unit_rows.tolist(), cost_rows.tolist()
 
     change_rows, change_cols = np.nonzero(core.changed)
     change_cols = change_cols.tolist()                                      # hour offsets, plan after plan

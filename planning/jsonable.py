@@ -50,7 +50,7 @@ def _convert(obj):
             return np.datetime_as_string(obj.astype("datetime64[s]"), unit="s").tolist()
         return _convert(obj.tolist())
     if isinstance(obj, np.datetime64):
-        return str(np.datetime_as_string(obj.astype("datetime64[s]"), unit="s"))
+        return None if np.isnat(obj) else str(np.datetime_as_string(obj.astype("datetime64[s]"), unit="s"))
     if isinstance(obj, np.generic):
         return _convert(obj.item())
     if isinstance(obj, datetime):

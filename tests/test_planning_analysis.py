@@ -150,10 +150,10 @@ class _Sample:
 def test_to_jsonable_converts_to_plain_types():
     obj = {"a": np.float32(1.5), "b": np.int64(3), "c": np.array([1.0, np.nan]), "d": float("inf"),
            "e": datetime(2024, 1, 2, 3, 4, 5, 600), "f": np.datetime64("2024-01-02T03", "h"),
-           "g": (_Sample(np.float64(2.0)),), "h": [np.bool_(True), None]}
+           "g": (_Sample(np.float64(2.0)),), "h": [np.bool_(True), None], "i": np.datetime64("NaT")}
     out = to_jsonable(obj)
     assert out == {"a": 1.5, "b": 3, "c": [1.0, None], "d": None, "e": "2024-01-02T03:04:05",
-                   "f": "2024-01-02T03:00:00", "g": [{"value": 2.0, "kept": None}], "h": [True, None]}
+                   "f": "2024-01-02T03:00:00", "g": [{"value": 2.0, "kept": None}], "h": [True, None], "i": None}
     assert type(out["b"]) is int and type(out["h"][0]) is bool
     with pytest.raises(TypeError):
         to_jsonable(object())

@@ -40,12 +40,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Send every logger's records to stderr as JSON lines (idempotent)."""
+    """Send every logger's records to stderr as JSON lines (idempotent; other handlers are left alone)."""
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-        for old in list(root.handlers):
-            root.removeHandler(old)
         root.addHandler(handler)
     root.setLevel(level.upper())

@@ -157,3 +157,15 @@ def test_to_jsonable_converts_to_plain_types():
     assert type(out["b"]) is int and type(out["h"][0]) is bool
     with pytest.raises(TypeError):
         to_jsonable(object())
+
+
+def test_portfolio_rebuilt_from_stored_json_is_the_same():
+    # Batch workers store analyses as JSON and rebuild Analysis objects for the portfolio.
+    from planning import Analysis, Recommendation
+    loads = [np.full(12, 950.0), np.full(12, 300.0)]
+    plans = [plan(current_capacity=1000, unit_capacity=100, unit_cost_per_hour=1.0), plan(current_capacity=2000)]
+    analyses = analyze_batch(ForecastBatch.from_forecasts([forecast(x) for x in loads]), PlanBatch.from_plans(plans))
+    stored = json.loads(json.dumps(to_jsonable(analyses)))
+    rebuilt = [Analysis(**{**a, "recommendations": Recommendation(**a["recommendations"]), "cost": a.get("cost")})
+               for a in stored]
+    assert to_jsonable(build_portfolio(["a", "b"], rebuilt)) == to_jsonable(build_portfolio(["a", "b"], analyses))

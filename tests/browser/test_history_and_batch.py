@@ -17,24 +17,28 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 RISK_ORDER = ["error", "low", "medium", "high", "critical"]
 
 
-def history_csv(days: int = 21, missing: tuple[int, ...] = (100, 101, 300)) -> str:
-    """`timestamp,load` rows with a daily cycle that grows, and a few hours left out (gaps)."""
-    end = datetime(2024, 1, 15, 10)
+LAST_OBSERVED = datetime(2024, 1, 15, 10)
+
+
+def history_csv(hours: int, load_at, missing: tuple[int, ...] = ()) -> str:
+    """`timestamp,load` rows ending at LAST_OBSERVED; `load_at(t, k)` gives hour k's load; `missing` are gaps."""
     rows = ["timestamp,load"]
-    hours = days * 24
     for k in range(hours):
-        if k in missing:
-            continue
-        t = end - timedelta(hours=hours - 1 - k)
-        load = 3000 + 1500 * math.sin(2 * math.pi * (t.hour - 9) / 24) + 4 * k
-        rows.append(f"{t:%Y-%m-%dT%H:%M:%S},{load:.1f}")
+        if k not in missing:
+            t = LAST_OBSERVED - timedelta(hours=hours - 1 - k)
+            rows.append(f"{t:%Y-%m-%dT%H:%M:%S},{load_at(t, k):.1f}")
     return "\n".join(rows) + "\n"
+
+
+def growing_daily_cycle(t: datetime, k: int) -> float:
+    return 3000 + 1500 * math.sin(2 * math.pi * (t.hour - 9) / 24) + 4 * k
 
 
 def test_uploaded_history_changes_the_forecast(console, console_url):
     page = console.page
+    text = history_csv(21 * 24, growing_daily_cycle, missing=(100, 101, 300))
     page.set_input_files("#history-file", files=[{"name": "history.csv", "mimeType": "text/csv",
-                                                  "buffer": history_csv().encode()}])
+                                                  "buffer": text.encode()}])
     page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('rows read')")
     assert page.is_disabled("#current_load"), "the history's last value is the current load"
     fill(page, hours_ahead=48)
@@ -139,26 +143,23 @@ def test_parsers_read_what_people_paste(console):
                                      {"id": "plan-2", "current_capacity": 200}]
 
 
-def weekly_history_csv(weeks: int = 4) -> str:
-    """Four weeks of a business-hours service: weekday peaks, quiet weekends, noise and a slow growth."""
-    rng = random.Random(7)
-    end = datetime(2024, 1, 15, 10)
-    hours = weeks * 168
-    rows = ["timestamp,load"]
-    for k in range(hours):
-        t = end - timedelta(hours=hours - 1 - k)
+def business_hours(seed: int = 7):
+    """A service busy on weekday working hours, quiet at weekends, with noise and a slow growth."""
+    rng = random.Random(seed)
+
+    def load_at(t: datetime, k: int) -> float:
         daily = max(0.0, math.sin(math.pi * (t.hour - 6) / 14)) if 6 <= t.hour <= 20 else 0.0
         scale = 0.45 if t.weekday() >= 5 else 1.0
-        load = (900 + 2600 * daily * scale) * (1 + 0.0004 * k) * rng.uniform(0.94, 1.06)
-        rows.append(f"{t:%Y-%m-%dT%H:%M:%S},{load:.0f}")
-    return "\n".join(rows) + "\n"
+        return round((900 + 2600 * daily * scale) * (1 + 0.0004 * k) * rng.uniform(0.94, 1.06))
+    return load_at
 
 
 def test_week_analysis_of_an_uploaded_history_with_costs(console, console_url):
     """The README's screenshot: a 168-hour analysis of a real-looking history, priced per instance."""
     page = console.page
+    text = history_csv(4 * 168, business_hours())
     page.set_input_files("#history-file", files=[{"name": "checkout-api.csv", "mimeType": "text/csv",
-                                                  "buffer": weekly_history_csv().encode()}])
+                                                  "buffer": text.encode()}])
     page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('672 rows')")
     fill(page, hours_ahead=168, current_capacity=4500, scaling_threshold=80, unit_capacity=250,
          unit_cost_per_hour=0.12)

@@ -25,7 +25,9 @@ function setBusy(busy, label = "") {
   document.querySelectorAll(".actions button, #btn-batch").forEach((b) => {
     b.disabled = busy || (b.id === "btn-batch" && !batchPlans);
   });
-  document.querySelectorAll(".actions button").forEach((b) => b.classList.toggle("is-running", busy && b.dataset.action === label));
+  document.querySelectorAll(".actions button").forEach((b) => {
+    b.classList.toggle("is-running", busy && b.dataset.action === label);
+  });
   $("results").setAttribute("aria-busy", String(busy));
   document.body.dataset.busy = String(busy);
 }
@@ -194,7 +196,9 @@ async function runBatch() {
     const job = await waitForJob(body.job_id, { onProgress: (j) => showJob("batch", j) });
     $("batch-job-status").textContent = "Reading results…";
     const rows = await fetchAllResults(body.job_id, {
-      onPage: (n, total) => { $("batch-job-status").textContent = `Reading results ${n.toLocaleString()} of ${Number(total ?? n).toLocaleString()}`; },
+      onPage: (n, total) => {
+        $("batch-job-status").textContent = `Reading results ${n.toLocaleString()} of ${Number(total).toLocaleString()}`;
+      },
     });
     state.batch = { jobId: body.job_id, job, rows: rows.length };
     $("empty-state").hidden = true;

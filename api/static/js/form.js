@@ -55,7 +55,7 @@ export function showError(err, { focus = true } = {}) {
     $("form-error").textContent = err.message;
     $("form-error").hidden = false;
   }
-  if (focus && firstKey) document.querySelector(`[data-field="${firstKey}"] input, [data-field="${firstKey}"] textarea`)?.focus();
+  if (focus && firstKey) document.querySelector(`[data-field="${firstKey}"]`).querySelector("input, textarea")?.focus();
 }
 
 // What POST /api/forecast takes; the capacity endpoints take the planning options too.
@@ -131,7 +131,8 @@ function onHistoryText() {
   if (!parsedHistory) {
     setHistoryStatus("No history: a deterministic profile learned by the model, scaled to the current load.");
   } else if (!parsedHistory.error) {
-    setHistoryStatus(`${parsedHistory.summary}; last value ${parsedHistory.lastLoad.toLocaleString()} is the current load.`);
+    const last = parsedHistory.lastLoad.toLocaleString();
+    setHistoryStatus(`${parsedHistory.summary}; last value ${last} is the current load.`);
   } else setHistoryStatus("");
 }
 
@@ -145,7 +146,8 @@ export function wireHistory() {
     const file = e.target.files[0];
     if (!file) return;
     if (file.size > MAX_FILE_BYTES) {
-      $("history-error").textContent = `${file.name} is ${(file.size / 1e6).toFixed(1)} MB; the API reads at most 8,760 hours.`;
+      const mb = (file.size / 1e6).toFixed(1);
+      $("history-error").textContent = `${file.name} is ${mb} MB; the API reads at most 8,760 hours.`;
       e.target.value = "";
       return;
     }

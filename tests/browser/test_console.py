@@ -116,30 +116,36 @@ def test_full_analysis_shows_job_progress_then_the_result(console, console_url):
     assert console.errors == []
 
 
-def test_bad_inputs_show_the_api_message_by_their_field(console, console_url):
+HUGE_HISTORY = "\n".join(str(1000 + i % 24) for i in range(9000))  # over the API's 8,760 hours
+
+
+@pytest.mark.parametrize("action, inputs", [
+    ("forecast", {"hours_ahead": 0}),
+    ("recommend", {"current_capacity": -5}),
+    ("recommend", {"current_capacity": "", "current_load": ""}),
+    ("recommend", {"scaling_threshold": 150}),
+    ("recommend", {"lead_time_hours": -1}),
+    ("forecast", {"history": HUGE_HISTORY}),
+], ids=["hours_ahead_0", "negative_capacity", "empty_form", "threshold_150", "negative_lead_time", "huge_history"])
+def test_bad_inputs_show_the_api_message_by_their_field(console, console_url, action, inputs):
     page = console.page
-    fill(page, hours_ahead=0, timestamp=LAST_HOUR)
-    run(page, "forecast", expect="error")
-    status, api = api_post(console_url, "/api/forecast", {"hours_ahead": 0, "current_load": 1000})
-    assert status == 400
-    reason = api["error"]["fields"]["hours_ahead"]
-    assert reason in page.inner_text("#hours_ahead-error")
-    assert page.get_attribute("#hours_ahead", "aria-invalid") == "true"
-    assert page.is_enabled("#btn-forecast")
-
-    fill(page, hours_ahead=24, current_capacity=-5)
-    run(page, "recommend", expect="error")
-    assert page.inner_text("#hours_ahead-error") == ""
-    status, api = api_post(console_url, "/api/capacity/recommendations", {"current_capacity": -5, "current_load": 1})
-    assert api["error"]["fields"]["current_capacity"] in page.inner_text("#current_capacity-error")
-
-    # A history over the API's limit is refused by the API, by the history field; nothing breaks.
-    fill(page, current_capacity=5000)
-    huge = "\n".join(str(1000 + i % 24) for i in range(9000)).encode()
-    page.set_input_files("#history-file", files=[{"name": "huge.txt", "mimeType": "text/plain", "buffer": huge}])
-    page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('9,000')")
-    run(page, "forecast", expect="error")
-    assert page.inner_text("#history-error").strip() != ""
+    history = inputs.pop("history", None)
+    if history:
+        page.set_input_files("#history-file", files=[{"name": "huge.txt", "mimeType": "text/plain",
+                                                      "buffer": history.encode()}])
+        page.wait_for_function("() => document.querySelector('#history-status').textContent.includes('9,000')")
+    fill(page, timestamp=LAST_HOUR, **inputs)
+    page.click("#advanced summary")  # closed again: the page must open it to show an error inside
+    run(page, action, expect="error")
+    path = {"forecast": "/api/forecast", "recommend": "/api/capacity/recommendations"}[action]
+    status, api = api_post(console_url, path, page_state(page)["request"])
+    assert status == 400 and api["error"]["fields"]
+    for name, reason in api["error"]["fields"].items():
+        field = name.split("[")[0]
+        assert reason in page.inner_text(f"#{field}-error"), name
+        assert page.is_visible(f"#{field}-error")
+        assert page.get_attribute(f"[data-field={field}] :is(input, textarea)", "aria-invalid") == "true"
+    assert page.is_enabled("#btn-forecast") and page.is_enabled("#btn-recommend")
     console.screenshot()
 
 

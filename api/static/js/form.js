@@ -45,7 +45,8 @@ export function showError(err, { focus = true } = {}) {
   let firstKey = null;
   for (const [name, reason] of Object.entries(err.fields || {})) {
     const key = fieldKey(name);
-    const shown = key === name || !key ? reason : `${name}: ${reason}`;
+    let shown = key === name || !key ? reason : `${name}: ${reason}`;
+    if (key === "scaling_threshold") shown += " (sent as a fraction: this field's 80% is 0.8)";
     if (key && markField(key, shown)) {
       placed += 1;
       firstKey ??= key;

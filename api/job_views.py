@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from flask import Blueprint, Response, jsonify, request
 
@@ -12,9 +13,12 @@ from api.batch_csv import CSV_COLUMNS, csv_row
 
 bp = Blueprint("jobs", __name__)
 MAX_PAGE = 1000
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what new_job_id makes; anything else is no job of ours
 
 
 def _job_or_error(job_id: str) -> dict:
+    if not JOB_ID.match(job_id):
+        raise NotFound(f"no job {job_id[:64]}")
     store = job_service().store
     record = store.get(job_id)
     if record is not None:

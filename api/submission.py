@@ -20,7 +20,7 @@ def wait_seconds(hours_ahead: int) -> tuple[float, str | None]:
     match = _WAIT.search(prefer)
     if match:
         wait = min(float(match.group(1)), MAX_PREFER_WAIT_S)
-        return wait, f"wait={match.group(1)}"
+        return wait, f"wait={wait:g}"
     if "respond-async" in prefer.lower():
         return 0.0, "respond-async"
     return (settings.SYNC_WAIT_S if hours_ahead <= settings.SYNC_MAX_HOURS else 0.0), None
@@ -70,7 +70,9 @@ def submit(kind: str, job_request: dict, body: dict):
     earlier = claim_idempotency(body, job_id)
     if earlier is not None:
         return replay(earlier, preference)
-    service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id)
+    # A job answered synchronously never shows its id, so its record need not outlive the answer.
+    shown = wait <= 0 or "Idempotency-Key" in request.headers
+    service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown)
     count_job_created(kind)
     if wait <= 0:
         service.publish_jobs([job_id])
@@ -81,6 +83,8 @@ def submit(kind: str, job_request: dict, body: dict):
     finally:
         service.dispatcher.done(job_id)
     if done is None:
+        if not shown:
+            service.store.show(job_id)
         return accepted(job_id, preference)   # the work goes on; the client polls
     body, status = finished(done, job_id)
     response = jsonify(body)

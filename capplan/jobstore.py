@@ -2,8 +2,10 @@
 
 Keys (all under ``capplan:``):
   job:{id}            hash: kind, status, created_at, started_at, finished_at, request, result | error,
-                      request_id, total; expires RESULT_TTL after creation and again after finishing
-  known:{id}          "1" for 30 days: tells an expired id (410) from one never issued (404)
+                      request_id, total, unseen; expires RESULT_TTL after creation and again after
+                      finishing, or SEEN_NEVER_TTL_S after finishing while ``unseen`` is 1: a synchronous
+                      request answered 200 never showed its job id, so nobody can ask for it later
+  known:{id}          "1" for 30 days once a job id is shown: tells an expired id (410) from an unknown (404)
   job:{id}:done       list the worker pushes the finished body onto; a synchronous request BLPOPs it
   job:{id}:chunk:{i}  a batch's plans, one JSON list per chunk
   job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
@@ -25,6 +27,7 @@ from redis.retry import Retry
 PREFIX = "capplan:"
 KNOWN_TTL_S = 30 * 24 * 3600
 DONE_TTL_S = 300
+SEEN_NEVER_TTL_S = 60
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
@@ -60,7 +63,7 @@ class IdempotencyConflict(Exception):
 _CREATE = """
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+if ARGV[2] ~= '0' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
 return 1
 """
 # Status changes are scripts so a cancel can never be overwritten by a late worker write.
@@ -75,9 +78,19 @@ local s = redis.call('HGET', KEYS[1], 'status')
 if (not s) or s == 'succeeded' or s == 'failed' or s == 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], ARGV[2], ARGV[3], 'finished_at', ARGV[4])
 if not redis.call('HGET', KEYS[1], 'started_at') then redis.call('HSET', KEYS[1], 'started_at', ARGV[4]) end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+if redis.call('HGET', KEYS[1], 'unseen') == '1' then
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
 redis.call('RPUSH', KEYS[2], ARGV[6])
 redis.call('EXPIRE', KEYS[2], ARGV[7])
+return 1
+"""
+_SHOW = """
+redis.call('HSET', KEYS[1], 'unseen', '0')
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
 return 1
 """
 _CANCEL = """
@@ -100,6 +113,7 @@ class JobStore:
         self.blocking = blocking or client
         self.ttl = int(ttl)
         self._create = client.register_script(_CREATE)
+        self._show = client.register_script(_SHOW)
         self._start = client.register_script(_START)
         self._finish = client.register_script(_FINISH)
         self._cancel = client.register_script(_CANCEL)
@@ -110,19 +124,25 @@ class JobStore:
 
     # --- creation -------------------------------------------------------------------------
     def create(self, kind: str, request: dict, *, request_id: str | None = None, total: int = 1,
-               job_id: str | None = None, pipe=None) -> str:
+               job_id: str | None = None, pipe=None, shown: bool = True) -> str:
+        """A queued job; ``shown=False`` for a synchronous request until its id is given out (``show``)."""
         job_id = job_id or new_job_id()
         record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": json.dumps(request),
-                  "request_id": request_id or "", "total": total}
+                  "request_id": request_id or "", "total": total, "unseen": "0" if shown else "1"}
         known = f"{PREFIX}known:{job_id}"
         if pipe is None:
             fields = [x for item in record.items() for x in item]
-            self._create(keys=[self.key(job_id), known], args=[self.ttl, KNOWN_TTL_S, *fields])
+            self._create(keys=[self.key(job_id), known],
+                         args=[self.ttl, KNOWN_TTL_S if shown else 0, *fields])
             return job_id
         pipe.hset(self.key(job_id), mapping=record)
         pipe.expire(self.key(job_id), self.ttl)
         pipe.set(known, "1", ex=KNOWN_TTL_S)
         return job_id
+
+    def show(self, job_id: str) -> None:
+        """The job id is being given to a client: keep the job for RESULT_TTL and its id known."""
+        self._show(keys=[self.key(job_id), f"{PREFIX}known:{job_id}"], args=[self.ttl, KNOWN_TTL_S])
 
     def claim_idempotency_key(self, key: str, body: Any, job_id: str) -> str | None:
         """Bind ``key`` to ``job_id``; return the earlier job id when the key was used with this body."""
@@ -195,7 +215,8 @@ class JobStore:
             payload = json.dumps(body)
             done = json.dumps({"status": status, field: body})
             self._finish(keys=[self.key(job_id), self.key(job_id, ":done")],
-                         args=[status, field, payload, now, self.ttl, done, DONE_TTL_S], client=p)
+                         args=[status, field, payload, now, self.ttl, done, DONE_TTL_S, SEEN_NEVER_TTL_S],
+                         client=p)
         p.execute()
 
     def cancel(self, job_id: str) -> tuple[bool, str]:
@@ -219,6 +240,10 @@ class JobStore:
     def store_chunks(self, job_id: str, chunks: list[list], pipe) -> None:
         for i, chunk in enumerate(chunks):
             pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk), ex=self.ttl)
+
+    def drop_chunks(self, job_id: str, chunks: int) -> None:
+        """A finished batch no longer needs its plans."""
+        self.redis.delete(*[self.key(job_id, f":chunk:{i}") for i in range(chunks)])
 
     def load_chunk(self, job_id: str, index: int) -> list | None:
         raw = self.redis.get(self.key(job_id, f":chunk:{index}"))

@@ -204,3 +204,8 @@ def test_api_process_never_imports_torch(redis_server):
         "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-2000:]
+
+
+def test_job_ids_that_we_never_make_are_404_not_other_keys(client):
+    for job_id in ("abc:results", "x" * 65, "a%20b"):
+        assert client.get(f"/api/jobs/{job_id}").status_code == 404

@@ -84,3 +84,16 @@ def test_client_fails_fast_when_redis_is_down():
     client = redis_from_url(f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(redis_lib.exceptions.ConnectionError):
         client.ping()
+
+
+def test_a_job_never_shown_expires_soon_after_it_finishes(store):
+    from capplan.jobstore import SEEN_NEVER_TTL_S
+
+    store = JobStore(store.redis, ttl=3600)
+    unseen = store.create("forecast", {}, shown=False)
+    shown_later = store.create("forecast", {}, shown=False)
+    store.show(shown_later)                       # its wait ran out: the client got the id with a 202
+    store.finish_many([(unseen, "succeeded", {}), (shown_later, "succeeded", {})])
+    assert 0 < store.redis.ttl(store.key(unseen)) <= SEEN_NEVER_TTL_S
+    assert not store.was_issued(unseen)
+    assert store.redis.ttl(store.key(shown_later)) > SEEN_NEVER_TTL_S and store.was_issued(shown_later)

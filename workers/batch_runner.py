@@ -115,6 +115,7 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
                     "failed": failed, "portfolio": portfolio(everything),
                     "results_url": f"/api/jobs/{job_id}/results"}
             store.finish_many([(job_id, "succeeded", body)])
+            store.drop_chunks(job_id, chunks)
             if metrics is not None:
                 metrics.count_jobs("batch", "succeeded")
         if metrics is not None:

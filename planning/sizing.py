@@ -67,11 +67,14 @@ def recommend_core(fb: ForecastBatch, pb: PlanBatch) -> RecommendationCore:
 
     peak_hour = np.argmax(load, axis=1)                          # [N]
     peak = load[rows, peak_hour]                                 # [N]
-    required_raw = peak / thr * (1 + pb.headroom)
-    required = ceil_capacity(required_raw)
+    # Float-dust slack towards keeping the current capacity: 6875 is enough for 5000 / 0.8 x 1.1
+    # (= 6875.000000000001), and 1320 is not above 1100 x 1.2 (= 1320.0000000000002).
+    exact = peak / thr * (1 + pb.headroom)
+    required_raw = exact * (1 - _CEIL_SLACK)
+    required = np.ceil(required_raw)
     # Never size below one load unit (an all-zero forecast) nor below min_capacity (NaN when not given).
     down_target = np.fmax(np.maximum(required, 1.0), ceil_capacity(pb.min_capacity))
-    band_top = required_raw * (1 + pb.hysteresis)
+    band_top = exact * (1 + pb.hysteresis) * (1 + _CEIL_SLACK)
 
     scale_up = cap < required_raw
     scale_down = ~scale_up & (cap > band_top) & (down_target < cap)

@@ -102,3 +102,10 @@ def test_a_requirement_above_max_capacity_is_explained():
     rec = recommend(forecast(np.full(4, 2000.0)), plan(current_capacity=1000, max_capacity=3000))
     assert rec.recommended_capacity == 3438                 # 2500 / 0.8 x 1.1, rounded up: not capped
     assert "exceeds max_capacity 3,000" in rec.reasons[-1]
+
+
+def test_a_capacity_equal_to_the_rounded_requirement_is_kept():
+    median = np.full(24, 1000.0)
+    median[5] = 4000.0                                      # p90 peak 5000: requirement 6875 (float: 6875.000...1)
+    rec = recommend(forecast(median), plan(current_capacity=6875))
+    assert rec.action == "maintain" and rec.capacity_change == 0

@@ -21,4 +21,4 @@ USER capplan
 
 EXPOSE 5000
 # The API by default; workers and Flower override the command (see docker-compose.yml).
-CMD ["sh", "-c", "exec gunicorn api.wsgi:app -b 0.0.0.0:${PORT} -k gthread -w 1 --threads 32 --timeout 120"]
+CMD ["gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app"]

@@ -59,8 +59,8 @@ class Stack:
             time.sleep(0.05)
         self._spawn([py, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "forecast,batch",
                      "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "-l", "WARNING"], "worker")
-        self._spawn([py, "-m", "gunicorn", "api.wsgi:app", "-b", f"127.0.0.1:{self.api_port}", "-k", "gthread",
-                     "-w", "1", "--threads", str(self.threads), "--log-level", "warning"], "api")
+        self._spawn([py, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app",
+                     "-b", f"127.0.0.1:{self.api_port}", "--threads", str(self.threads)], "api")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:

@@ -33,8 +33,8 @@ def commands(settings, host: str, port: int, concurrency: int, threads: int) -> 
         "worker": [py, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "forecast,batch",
                    "-c", str(concurrency), "-n", "capplan@%h", "--without-gossip", "--without-mingle",
                    "-l", settings.LOG_LEVEL],
-        "api": [py, "-m", "gunicorn", "api.wsgi:app", "-b", f"{host}:{port}", "-k", "gthread", "-w", "1",
-                "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "5"],
+        "api": [py, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app", "-b", f"{host}:{port}",
+                "--threads", str(threads)],
     }
 
 

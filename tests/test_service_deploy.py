@@ -34,7 +34,7 @@ def test_every_app_service_reaches_redis_with_the_password(compose):
 
 def test_api_under_gunicorn_gpu_worker_reserves_a_device_and_cpu_worker(compose):
     services = compose["services"]
-    assert services["api"]["command"][:2] == ["gunicorn", "api.wsgi:app"]
+    assert services["api"]["command"] == ["gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app"]
     gpu = services["worker-gpu"]
     device = gpu["deploy"]["resources"]["reservations"]["devices"][0]
     assert device["capabilities"] == ["gpu"] and gpu["environment"]["FORECAST_DEVICE"] == "cuda"

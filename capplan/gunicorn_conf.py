@@ -1,0 +1,24 @@
+"""gunicorn settings shared by `capplan run`, the Procfile and Docker (`gunicorn -c python:capplan.gunicorn_conf`).
+
+gthread: one process (one dispatcher, one metrics registry) whose threads wait on Redis for results.
+"""
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
+worker_class = "gthread"
+workers = 1
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
+timeout = 120
+graceful_timeout = 5
+accesslog = None            # the app logs each request as JSON with its request id
+control_socket_disable = True   # one shared ~/.gunicorn socket would clash between instances
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "capplan.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "INFO"),
+                                   "propagate": False},
+                "gunicorn.access": {"handlers": [], "propagate": False}},
+}

@@ -116,6 +116,21 @@ def test_full_analysis_shows_job_progress_then_the_result(console, console_url):
     assert console.errors == []
 
 
+def test_cancel_stops_the_analysis_job(console, console_url):
+    page = console.page
+    page.route("**/api/jobs/*", lambda route: None if route.request.method == "GET" else route.continue_())
+    page.click("#btn-analyze")
+    page.wait_for_selector("#job-progress:not([hidden])")
+    page.click("#job-cancel")
+    page.wait_for_selector("#results[data-action=analyze][data-status=cancelled]")
+    page.unroute("**/api/jobs/*")
+    job = api_get(console_url, f"/api/jobs/{page_state(page)['jobId']}")
+    message = page.inner_text("#form-error")
+    # The job may finish before the DELETE arrives; the page must say which happened.
+    assert message == "Analysis cancelled." if job["status"] == "cancelled" else message.startswith("Not cancelled")
+    assert page.is_hidden("#job-progress") and page.is_enabled("#btn-analyze")
+
+
 HUGE_HISTORY = "\n".join(str(1000 + i % 24) for i in range(9000))  # over the API's 8,760 hours
 
 

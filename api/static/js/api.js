@@ -91,8 +91,9 @@ export async function submitAndWait(url, payload, { preferAsync = false, onProgr
   return job.result;
 }
 
+/** Cancel a job; resolves to null when cancelled, else the API's reason (e.g. it had already finished). */
 export function cancelJob(jobId) {
-  return request("DELETE", `/api/jobs/${encodeURIComponent(jobId)}`).catch(() => null);
+  return request("DELETE", `/api/jobs/${encodeURIComponent(jobId)}`).then(() => null, (err) => err.message);
 }
 
 /** Every per-plan result of a finished batch, fetched page by page. */

@@ -102,8 +102,11 @@ async function runAction(action) {
     announce(action, body);
     if (window.matchMedia("(max-width: 860px)").matches) $("results").scrollIntoView({ block: "start" });
   } catch (err) {
-    setStatus(action, "error");
-    if (err.name !== "AbortError") showError(err);
+    if (err.name === "AbortError") setStatus(action, "cancelled");
+    else {
+      setStatus(action, "error");
+      showError(err);
+    }
   } finally {
     progressBox.hidden = true;
     jobAbort = null;
@@ -113,10 +116,10 @@ async function runAction(action) {
 
 async function cancelRunningJob() {
   const id = state.jobId;
-  jobAbort?.abort();
-  if (id) await cancelJob(id);
-  $("form-error").textContent = "Analysis cancelled.";
+  const refused = id ? await cancelJob(id) : null;
+  $("form-error").textContent = refused ? `Not cancelled: ${refused}` : "Analysis cancelled.";
   $("form-error").hidden = false;
+  jobAbort?.abort(); // stop polling after the message is up, so "cancelled" status comes last
 }
 
 // ---- health banner -------------------------------------------------------------------------

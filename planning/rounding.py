@@ -21,10 +21,12 @@ def capacity_list(values: np.ndarray) -> list:
     rounded = np.round(values, LOAD_DECIMALS)
     if np.all(np.mod(rounded, 1.0) == 0):                 # all whole (NaN fails this): one vectorised cast
         return rounded.astype(np.int64).tolist()
-    out = []
-    for v in rounded.tolist():
-        out.append(None if v != v else int(v) if v.is_integer() else v)
-    return out
+    whole = np.mod(rounded, 1.0) == 0                                  # False for NaN
+    if not whole.any():
+        return round_list(rounded, LOAD_DECIMALS)
+    as_int = np.where(whole, rounded, 0).astype(np.int64).tolist()
+    as_float = np.where(np.isnan(rounded), None, rounded).tolist()
+    return [i if w else f for w, i, f in zip(whole.tolist(), as_int, as_float)]
 
 
 def capacity_text(value: float) -> str:

@@ -228,3 +228,24 @@ def test_redis_down_answers_503_then_recovers(live_stack):
     live_stack.wait_healthy(live=2)
     reply = post(live_stack, "/api/forecast", ORIGINAL_FORECAST)
     assert reply.status == 200, reply.body
+
+
+EDGE_BODIES = {
+    "zero load": {"hours_ahead": 24, "current_load": 0},
+    "one value": {"hours_ahead": 6, "history": [5]},
+    "a year of history": {"hours_ahead": 48, "history": [100.0 + (h % 24) for h in range(8760)]},
+    "all-zero history": {"hours_ahead": 12, "history": [0.0] * 400},
+    "unsorted duplicate points": {"hours_ahead": 3, "history": [
+        {"timestamp": "2024-01-01T05:00:00Z", "load": 10}, {"timestamp": "2024-01-01T01:30:00", "load": 4},
+        {"timestamp": "2024-01-01T01:10:00", "load": 2}]},
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE_BODIES))
+def test_edge_histories_still_forecast(live_stack, name):
+    body = EDGE_BODIES[name]
+    reply = post(live_stack, "/api/forecast", body)
+    result = reply.json()
+    assert reply.status == 200, result
+    assert len(result["forecast"]) == body["hours_ahead"]
+    assert all(0 <= p["lower"] <= p["predicted_load"] <= p["upper"] for p in result["forecast"])

@@ -53,6 +53,18 @@ def test_recommendations_from_the_keyboard_match_the_api(console, console_url):
     page.fill("#current_capacity", "")
     page.focus("#current_capacity")
     page.keyboard.type("1500")
+    order = []
+    for _ in range(24):  # Tab walks the inputs in reading order, each with a visible focus ring
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => [document.activeElement.id,"
+                                   " getComputedStyle(document.activeElement).outlineStyle]"))
+    ids = [i for i, _ in order]
+    assert ids[:4] == ["current_load", "history", "history-file", "history-clear"]
+    assert ids.index("btn-recommend") < ids.index("btn-forecast") < ids.index("btn-analyze")
+    rings = {i: style for i, style in order if i in {"history", "history-clear", "quantile", "btn-recommend",
+                                                      "btn-forecast", "btn-analyze", "batch-file"}}
+    assert len(rings) == 7 and "none" not in rings.values(), rings
+    page.focus("#current_capacity")
     page.keyboard.press("Enter")  # the form's default action is Get Recommendations
     page.wait_for_selector("#results[data-action=recommend][data-status=done]")
     sent = page_state(page)["request"]

@@ -36,10 +36,11 @@ function timeAxis(minMs, maxMs) {
     },
     ticks: {
       maxRotation: 0, autoSkip: false,
-      callback: (v) => {
+      callback: (v, index) => {
         const day = fmtTime(v).slice(0, -6);
         if (stepH >= 24) return day;
-        return new Date(v).getUTCHours() === 0 ? [fmtTime(v, false), day] : fmtTime(v, false);
+        // The date under each midnight and under the first tick, so every hour can be placed.
+        return new Date(v).getUTCHours() === 0 || index === 0 ? [fmtTime(v, false), day] : fmtTime(v, false);
       },
     },
     grid: { color: (ctx) => (new Date(ctx.tick?.value).getUTCHours() === 0 ? "#cbd5e1" : "#eef2f7") },
@@ -139,7 +140,7 @@ function bars(id, labels, values, xTitle) {
   options.parsing = true;
   options.plugins.legend.display = false;
   options.plugins.tooltip.callbacks = {};
-  options.scales.x = { title: { display: true, text: xTitle }, grid: { display: false } };
+  options.scales.x = { title: { display: true, text: xTitle }, grid: { display: false }, ticks: { maxRotation: 0 } };
   return draw(id, { type: "bar",
     data: { labels, datasets: [{ label: "Average load", data: values, backgroundColor: COLORS.bars, borderRadius: 3 }] },
     options });

@@ -23,7 +23,10 @@ def live_stack():
     .restart_worker(i), .kill_worker_children(i), .worker_children(i), .stop_redis(), .start_redis(),
     .wait_healthy(timeout, live), .health(). Tests that break it must leave it healthy again.
     """
-    stack = LiveStack(workers=2, settings={"BATCH_CHUNK_SIZE": 100, "SYNC_WAIT_S": 20})
+    # Short task limits make the broker's visibility timeout 20 s, so a batch outlives a whole worker
+    # being SIGKILLed within the test's patience (the other worker restores the unacked chunk).
+    stack = LiveStack(workers=2, settings={"BATCH_CHUNK_SIZE": 100, "SYNC_WAIT_S": 20,
+                                           "TASK_TIME_LIMIT": 10, "TASK_SOFT_TIME_LIMIT": 8})
     try:
         stack.start()
         yield stack

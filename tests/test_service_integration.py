@@ -249,3 +249,22 @@ def test_edge_histories_still_forecast(live_stack, name):
     assert reply.status == 200, result
     assert len(result["forecast"]) == body["hours_ahead"]
     assert all(0 <= p["lower"] <= p["predicted_load"] <= p["upper"] for p in result["forecast"])
+
+
+def test_whole_worker_killed_mid_batch_its_chunks_come_back_after_the_visibility_timeout(live_stack):
+    plans = [{"id": f"w{i}", "current_capacity": 5000, "current_load": 700 + i} for i in range(1200)]
+    job_id = post(live_stack, "/api/capacity/batch", {"plans": plans}).json()["job_id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = get(live_stack, f"/api/jobs/{job_id}").json()
+        if job["progress"]["done"]:
+            break
+        time.sleep(0.02)
+    live_stack.kill_worker(1)                 # main process and pool: its unacked chunks stay in Redis
+    try:
+        job = wait_job(live_stack, job_id, timeout=150)
+        assert job["status"] == "succeeded" and job["progress"] == {"done": 1200, "total": 1200}
+        assert job["result"]["succeeded"] == 1200
+    finally:
+        live_stack.start_worker(1)
+        live_stack.wait_healthy(live=2)

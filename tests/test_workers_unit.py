@@ -36,6 +36,7 @@ def test_celery_app_follows_the_reliability_rules():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.worker_prefetch_multiplier == 1
     assert conf.task_soft_time_limit == 90 and conf.task_time_limit == 100
     assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+    assert conf.broker_transport_options["unacked_restore_throttle"] == 1   # sweep for lost tasks often
     assert conf.task_routes[RUN_JOBS_TASK]["queue"] == "forecast"
     assert conf.task_routes[BATCH_CHUNK_TASK]["queue"] == "batch"
 

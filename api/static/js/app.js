@@ -211,6 +211,8 @@ async function runBatch() {
     $("batch-download").setAttribute("download", `capplan-batch-${body.job_id.slice(0, 8)}.csv`);
     batchTable = new BatchTable(rows);
     setStatus("batch", "done");
+    $("announce").textContent = `Batch ready: ${rows.length} plans.`;
+    $("batch-results").scrollIntoView({ block: "start" });
   } catch (err) {
     setStatus("batch", "error");
     const fields = err.fields || {};

@@ -4,14 +4,19 @@ Built by create_app without connecting to anything; connections open on first us
 """
 from __future__ import annotations
 
+import time
+
+import redis
 from flask import current_app
 
 from capplan.config import Settings
+from capplan.heartbeats import live_workers
 from capplan.jobstore import JobStore, redis_from_url
 from api.dispatch import JobDispatcher
 from workers.celery_app import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
 
 MAX_PREFER_WAIT_S = 60.0
+WORKER_COUNT_EVERY_S = 5.0
 
 
 class JobService:
@@ -26,11 +31,25 @@ class JobService:
         self.store = JobStore(self.redis, settings.RESULT_TTL, blocking=self.blocking)
         self.celery = create_celery(settings)
         self.dispatcher = JobDispatcher(self.publish_jobs, self._publish_failed)
+        self._sized_at = float("-inf")
 
     def publish_jobs(self, job_ids: list[str]) -> None:
+        self._size_dispatcher()
         # argsrepr given: Celery would otherwise saferepr() the arguments of every message.
         self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=FORECAST_QUEUE,
                               argsrepr=f"[{len(job_ids)} job ids]")
+
+    def _size_dispatcher(self) -> None:
+        """Keep one group per live worker process in flight, plus one queued (checked every few s)."""
+        now = time.monotonic()
+        if now - self._sized_at < WORKER_COUNT_EVERY_S:
+            return
+        self._sized_at = now
+        try:
+            processes = len(live_workers(self.redis))
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            return
+        self.dispatcher.max_in_flight = max(2, processes + 1)
 
     def publish_batch(self, job_id: str, chunks: int) -> None:
         with self.celery.producer_or_acquire() as producer:

@@ -36,10 +36,10 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, concurrency: int, threads: int):
+    def __init__(self, concurrency: int, threads: int, log_level: str):
         self.redis_port, self.api_port = free_port(), free_port()
         self.tmp = tempfile.mkdtemp(prefix="capplan-bench-")
-        self.env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "LOG_LEVEL": "WARNING",
+        self.env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "LOG_LEVEL": log_level,
                     "PYTHONPATH": str(REPO), "BATCH_CHUNK_SIZE": os.environ.get("BATCH_CHUNK_SIZE", "250"),
                     "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}   # as `capplan run` does
         self.procs: list[subprocess.Popen] = []
@@ -175,9 +175,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer requests")
     parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--log-level", default="WARNING", help="INFO logs every request and job (JSON lines)")
     args = parser.parse_args()
     n_seq, n_conc = (100, 1000) if args.quick else (400, 4000)
-    stack = Stack(args.worker_concurrency, args.threads).start()
+    stack = Stack(args.worker_concurrency, args.threads, args.log_level).start()
     try:
         req = _request_bytes(stack.api_port, "/api/forecast", FORECAST)
         asyncio.run(_load(stack.api_port, req, 4, 200))                      # warm-up
@@ -209,7 +210,7 @@ def main() -> int:
 
     p50_1 = statistics.median(seq) * 1000
     print(f"capplan service benchmark ({os.cpu_count()} CPUs, 1 gunicorn gthread worker x {args.threads} threads, "
-          f"{args.worker_concurrency} Celery worker process(es), LOG_LEVEL=WARNING, "
+          f"{args.worker_concurrency} Celery worker process(es), LOG_LEVEL={args.log_level}, "
           f"OMP_NUM_THREADS={stack.env['OMP_NUM_THREADS']}, loopback, asyncio client)")
     print(f"forecast 24 h, concurrency 1: {len(seq)} requests, {seq_err} errors, p50 {p50_1:.2f} ms, "
           f"p90 {pct(seq, .9) * 1000:.2f} ms, p99 {pct(seq, .99) * 1000:.2f} ms")

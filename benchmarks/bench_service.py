@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -105,6 +106,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _request_bytes(port: int, path: str, body: dict) -> bytes:
@@ -175,7 +177,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer requests")
     parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--log-level", default="WARNING", help="INFO logs every request and job (JSON lines)")
+    parser.add_argument("--log-level", default="INFO", help="INFO (the default everywhere) logs every request and job")
     args = parser.parse_args()
     n_seq, n_conc = (100, 1000) if args.quick else (400, 4000)
     stack = Stack(args.worker_concurrency, args.threads, args.log_level).start()

@@ -40,7 +40,12 @@ def _job_store() -> JobStore:
 
 @signals.setup_logging.connect
 def _setup_logging(**_kwargs) -> None:
-    configure_logging(load_settings().LOG_LEVEL)
+    level = load_settings().LOG_LEVEL
+    configure_logging(level)
+    if level.upper() != "DEBUG":
+        # Our own "job succeeded" line carries the request id; Celery's two lines per task add only cost.
+        for name in ("celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(name).setLevel("WARNING")
 
 
 @signals.celeryd_after_setup.connect

@@ -24,7 +24,7 @@ class JobService:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.redis = redis_from_url(settings.REDIS_URL, timeout=1.0)
+        self.redis = redis_from_url(settings.REDIS_URL, timeout=0.5)   # Redis down: 503 well within 1 s
         # BLPOP blocks up to the longest wait a request may ask for, so this client's timeout is longer.
         self.blocking = redis_from_url(settings.REDIS_URL, timeout=max(settings.SYNC_WAIT_S,
                                                                        MAX_PREFER_WAIT_S) + 2.0)

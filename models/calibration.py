@@ -19,31 +19,46 @@ def naive_scale(history: np.ndarray) -> float:
     return float(np.abs(history).mean())
 
 
-def mase(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
-    """Mean absolute error over ``scale``; 0 when both are 0 (an all-zero series forecast as zero)."""
-    mae = float(np.abs(actual - forecast).mean())
-    if scale > 0:
-        return mae / scale
-    return 0.0 if mae == 0 else mae / max(float(np.abs(actual).mean()), 1e-12)
+def mase(actual: np.ndarray, forecast: np.ndarray, scale) -> np.ndarray:
+    """MAE over ``scale`` along the last axis; 0 when both are 0 (an all-zero series forecast as zero)."""
+    mae = np.abs(actual - forecast).mean(axis=-1)
+    scale = np.asarray(scale, dtype=np.float64)
+    fallback = np.maximum(np.abs(actual).mean(axis=-1), 1e-12)  # no naive error to scale by: relative MAE
+    return np.where(scale > 0, mae / np.where(scale > 0, scale, 1.0), np.where(mae == 0, 0.0, mae / fallback))
 
 
-def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
-    return float(((actual >= lower) & (actual <= upper)).mean())
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Share of actuals inside [lower, upper] along the last axis."""
+    return ((actual >= lower) & (actual <= upper)).mean(axis=-1)
 
 
 def band_scale(actual: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.ndarray,
-               target: float = BAND_TARGET, limits: tuple[float, float] = BAND_SCALE_RANGE) -> float:
-    """Factor for the p10/p90 half-widths around p50 so that the band would have held ``target`` of ``actual``."""
-    below = actual < p50
-    width = np.where(below, p50 - p10, p90 - p50)                 # the half-width on the actual's side
+               target: float = BAND_TARGET, limits: tuple[float, float] = BAND_SCALE_RANGE) -> np.ndarray:
+    """Factor for the p10/p90 half-widths around p50 so the band would have held ``target`` of ``actual``.
+
+    Along the last axis (one factor per row), clipped to ``limits``.
+    """
+    width = np.where(actual < p50, p50 - p10, p90 - p50)         # the half-width on the actual's side
     miss = np.abs(actual - p50)
     needed = np.where(miss == 0, 0.0, miss / np.maximum(width, 1e-12 * (np.abs(p50) + 1e-12)))
-    return float(np.clip(np.quantile(needed, target), *limits))
+    return np.clip(np.quantile(needed, target, axis=-1), *limits)
 
 
-def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Scaled band around the median, never below zero."""
+def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled band around the median (``scale`` broadcasts against the rows), never below zero."""
     return np.maximum(p50 - scale * (p50 - p10), 0.0), p50 + scale * (p90 - p50)
+
+
+def score_backtests(befores: list[np.ndarray], actual: np.ndarray, past: np.ndarray) -> dict[str, np.ndarray]:
+    """Per backtested series [M]: model and weekly-naive MASE, raw band coverage, calibrating band scale.
+
+    ``befores``: the histories before each last week; ``actual`` [M, 168]; ``past`` [M, 168, 3] forecasts.
+    """
+    scales = np.array([naive_scale(b) for b in befores])
+    naive = np.stack([seasonal_naive(b, WEEK) for b in befores])  # [M, 168]
+    return {"mase_model": mase(actual, past[..., 1], scales), "mase_seasonal_naive": mase(actual, naive, scales),
+            "coverage": coverage(actual, past[..., 0], past[..., 2]),
+            "band_scale": band_scale(actual, past[..., 0], past[..., 1], past[..., 2]), "naive": naive}
 
 
 def seasonal_naive(history: np.ndarray, hours: int, season: int = WEEK) -> np.ndarray:

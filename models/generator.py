@@ -1,7 +1,8 @@
 """Seedable generator of financial transaction load: hourly series with the shapes real payment traffic has.
 
-Business-hours days, weekend dips, paydays and month ends, holidays, slow trend, level shifts,
-bursts, outage dips, multiplicative and count noise, closed hours, scales from 1 to 1e6 per hour.
+Business-hours days, weekend dips, hour-of-week quirks that change with schedules, paydays and month
+ends, holidays, slow trend, level shifts, bursts, outage dips, multiplicative and count noise (or
+near-noiseless scheduled counts), closed hours, scales from 1 to 1e6 per hour.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int)
     weekly[5:] = rng.uniform(0.15, 1.0, size=2) if rng.random() < 0.85 else 1.0  # weekend dips
     weekly[:5] *= rng.uniform(0.9, 1.1, size=5)
     mean = _daily_shape(rng)[hour] * weekly[weekday]
+    mean = mean * _schedule(rng, hours, weekday * 24 + hour)
     if rng.random() < 0.3:                                        # closed outside opening hours
         opens, closes = rng.integers(5, 9), rng.integers(18, 24)
         mean = np.where((hour < opens) | (hour >= closes), 0.0, mean)
@@ -78,10 +80,25 @@ def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int)
     for run in _runs(rng, hours, 0.8, (1, 13)):                   # outage dips
         mean[run] *= rng.uniform(0.0, 0.3)
 
+    if rng.random() < 0.35:                                       # scheduled load: little noise, whole counts
+        return np.round(level * mean * rng.lognormal(0.0, rng.uniform(0.0, 0.05), size=hours))
     noisy = level * mean * rng.lognormal(0.0, rng.uniform(0.03, 0.25), size=hours)
     if level < 1000:                                              # counts: small series are Poisson
         noisy = rng.poisson(noisy).astype(np.float64)
     return np.maximum(noisy, 0.0)
+
+
+def _schedule(rng: np.random.Generator, hours: int, how: np.ndarray) -> np.ndarray:
+    """[hours] persistent hour-of-week quirks (batch jobs, timetables), redrawn in part at schedule changes."""
+    spread = rng.uniform(0.0, 0.5)
+    quirks = rng.lognormal(0.0, spread, size=168)
+    factor = quirks[how]
+    for _ in range(rng.poisson(hours / 3000)):
+        start = rng.integers(0, hours)
+        changed = rng.random(168) < rng.uniform(0.1, 0.6)
+        quirks = np.where(changed, rng.lognormal(0.0, spread, size=168), quirks)
+        factor[start:] = quirks[how[start:]]
+    return factor
 
 
 def generate_set(seed: int, n_series: int, hours: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from models import artifacts
-from models.calibration import band_scale, coverage, mase, naive_scale, seasonal_naive, widen
+from models.calibration import coverage, score_backtests, seasonal_naive, widen
 from models.features import HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
 
@@ -79,40 +79,49 @@ class Forecaster:
             rows.append(pad_history(series[i][:-WEEK], epochs[i] - WEEK, self._engine.context, self._profile)[0])
             lasts.append(epochs[i] - WEEK)
         predicted = self._engine.predict(np.stack(rows), np.asarray(lasts, dtype=np.int64))  # [N + M, H, 3]
-        backtests = dict(zip(backtested, predicted[len(series):]))
-        return [self._output(series[i], predicted[i], backtests.get(i), horizons[i], *pads[i])
-                for i in range(len(series))]
+        n = len(series)
+        p10, median, p90 = predicted[:n, :, 0], predicted[:n, :, 1], predicted[:n, :, 2]   # [N, H] each
+        scores = None
+        if backtested:
+            actual = np.stack([series[i][-WEEK:] for i in backtested])                       # [M, 168]
+            scores = score_backtests([series[i][:-WEEK] for i in backtested], actual, predicted[n:])
+            if self._engine.gives_band:
+                factor = np.ones(n)
+                factor[backtested] = scores["band_scale"]
+                p10, p90 = widen(p10, median, p90, factor[:, None])
+        row = {i: j for j, i in enumerate(backtested)}
+        return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
+                             None if i not in row else (scores, row[i], predicted[n + row[i]]))
+                for i in range(n)]
 
-    def _output(self, values: np.ndarray, quantiles: np.ndarray, past: np.ndarray | None, hours: int,
-                n_pad: int, how: str | None) -> ForecastOutput:
-        p10, median, p90 = quantiles[:, 0], quantiles[:, 1], quantiles[:, 2]
+    def _output(self, values: np.ndarray, median: np.ndarray, p10: np.ndarray, p90: np.ndarray, hours: int,
+                n_pad: int, how: str | None, backtest) -> ForecastOutput:
         method, notes, report = self._engine.method, [], None
         if n_pad:
             notes.append(f"history of {len(values)} hours is shorter than the {self._engine.context}-hour "
                          f"context: padded {n_pad} hours in front {how}")
         if len(values) < SHORT_HISTORY_HOURS:
             notes.append(f"history shorter than {SHORT_HISTORY_HOURS} hours: the forecast leans on the padding")
-        if past is None:
+        if backtest is None:
             notes.append("history shorter than 2 weeks: no backtest, the band is not calibrated")
             if not self._engine.gives_band:
                 p10, p90 = _residual_band(median, _daily_changes(values))
                 notes.append("band from the history's day-over-day changes")
         else:
-            before, actual = values[:-WEEK], values[-WEEK:]
-            scale = naive_scale(before)
-            naive = seasonal_naive(before, WEEK)
-            report = {"mase_model": mase(actual, past[:, 1], scale), "mase_seasonal_naive": mase(actual, naive, scale),
-                      "band_scale": 1.0, "coverage": coverage(actual, past[:, 0], past[:, 2]), "hours": WEEK}
-            if self._engine.gives_band:
-                report["band_scale"] = band_scale(actual, past[:, 0], past[:, 1], past[:, 2])
-                p10, p90 = widen(p10, median, p90, report["band_scale"])
-            else:
+            scores, j, past = backtest
+            actual = values[-WEEK:]
+            report = {"mase_model": float(scores["mase_model"][j]),
+                      "mase_seasonal_naive": float(scores["mase_seasonal_naive"][j]),
+                      "band_scale": float(scores["band_scale"][j]) if self._engine.gives_band else 1.0,
+                      "coverage": float(scores["coverage"][j]), "hours": WEEK}
+            if not self._engine.gives_band:
                 p10, p90 = _residual_band(median, actual - past[:, 1])
-                report["coverage"] = coverage(actual, *_residual_band(past[:, 1], actual - past[:, 1]))
+                report["coverage"] = float(coverage(actual, *_residual_band(past[:, 1], actual - past[:, 1])))
                 notes.append("band from the 10th and 90th percentiles of the backtest week's errors")
-            if self.fallback_to_seasonal_naive and report["mase_model"] > report["mase_seasonal_naive"]:
+            lost = report["mase_model"] > report["mase_seasonal_naive"] * (1 + 1e-5)   # not float32 noise
+            if self.fallback_to_seasonal_naive and lost:
                 method, median = "seasonal_naive", seasonal_naive(values, HORIZON_HOURS)
-                p10, p90 = _residual_band(median, actual - naive)
+                p10, p90 = _residual_band(median, actual - scores["naive"][j])
                 notes.append("the network lost its backtest to weekly seasonal naive, which served instead")
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
                               p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 from models.training import TrainConfig
 
@@ -38,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
     names = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
     if not config.real_csv:
+        config.real_csv = None
+    elif not Path(config.real_csv).is_file():
+        print(f"warning: {config.real_csv} not found: training on generated data only", file=sys.stderr)
         config.real_csv = None
     model, meta = train(config, log=lambda line: print(line, flush=True))
     if args.version:

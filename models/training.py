@@ -29,7 +29,7 @@ class TrainConfig:
     synthetic_series: int = 400
     synthetic_hours: int = 2400
     real_csv: str | None = str(DEFAULT_CSV)
-    real_share: float = 0.35        # share of the draws that come from the real series
+    real_share: float = 0.45        # share of the draws that come from the real series
     validation_size: int = 512
     threads: int = 2
     hidden_size: int = 128          # the shipped model's; tests train smaller ones

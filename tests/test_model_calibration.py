@@ -1,0 +1,57 @@
+"""Backtest-driven band calibration and the optional seasonal-naive fallback."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, seasonal_naive
+from tests.test_model_networks import START, forecaster_for, untrained
+
+WEEKS = 5
+PERIODIC = np.tile(100 + 60 * np.sin(2 * np.pi * np.arange(168) / 24) + np.arange(168) % 7, WEEKS)
+
+
+def test_band_scale_matches_the_share_of_actuals_to_cover():
+    rng = np.random.default_rng(0)
+    p50 = np.full(1000, 10.0)
+    actual = p50 + rng.normal(0, 1.0, 1000)
+    k = band_scale(actual, p50 - 1.0, p50, p50 + 1.0)
+    assert k == pytest.approx(1.2816, rel=0.1)                    # the normal's 10-90% half-width
+    assert band_scale(p50 + rng.normal(0, 100, 1000), p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[1]
+    assert band_scale(p50, p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[0]
+
+
+def test_calibration_widens_on_a_noisy_series_and_narrows_on_a_smooth_one():
+    fc = forecaster_for(untrained(seed=0))                        # median = seasonal naive, fixed raw band
+    noisy = PERIODIC * np.random.default_rng(1).lognormal(0, 0.6, PERIODIC.size)
+    out_noisy, out_smooth = fc.forecast([noisy, PERIODIC], [START, START], 168)
+    assert out_noisy.backtest["band_scale"] > 1 > out_smooth.backtest["band_scale"]
+    raw = fc._engine.predict(np.stack([noisy[-672:], PERIODIC[-672:]]), np.array([0, 0]))
+    assert np.mean(out_noisy.p90 - out_noisy.p10) > np.mean(raw[0, :, 2] - raw[0, :, 0])
+    assert np.mean(out_smooth.p90 - out_smooth.p10) < np.mean(raw[1, :, 2] - raw[1, :, 0])
+
+
+def test_backtest_scores_the_last_week_against_weekly_naive():
+    fc = forecaster_for(untrained(seed=0, median_shift=0.2))
+    history = PERIODIC * (1 + 0.05 * np.random.default_rng(2).standard_normal(PERIODIC.size))
+    report = fc.forecast([history], [START], 24)[0].backtest
+    before, actual = history[:-168], history[-168:]
+    assert report["mase_seasonal_naive"] == pytest.approx(mase(actual, seasonal_naive(before, 168), naive_scale(before)))
+    assert report["mase_model"] > report["mase_seasonal_naive"]   # a network that adds 20% loses
+
+
+def test_fallback_serves_seasonal_naive_when_the_network_lost_and_only_when_asked():
+    fooled = untrained(seed=0, median_shift=0.3)                  # always 30% of the mean too high
+    default = forecaster_for(fooled).forecast([PERIODIC], [START], 168)[0]
+    assert default.method == "attention_bilstm"
+    guarded = forecaster_for(fooled, fallback_to_seasonal_naive=True).forecast([PERIODIC], [START], 168)[0]
+    assert guarded.method == "seasonal_naive"
+    np.testing.assert_allclose(guarded.median, PERIODIC[-168:])
+    assert any("seasonal naive" in note for note in guarded.notes)
+
+
+def test_fallback_keeps_the_network_when_it_did_not_lose():
+    fc = forecaster_for(untrained(seed=0), fallback_to_seasonal_naive=True)   # ties with seasonal naive
+    out = fc.forecast([PERIODIC * 1.01 ** np.arange(PERIODIC.size) ** 0.5], [START], 168)[0]
+    assert out.backtest["mase_model"] == pytest.approx(out.backtest["mase_seasonal_naive"], rel=1e-5)
+    assert out.method == "attention_bilstm"

@@ -1,0 +1,109 @@
+"""Training data and training: the generator, a seeded smoke run, the two CLI commands."""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from models import backtest_cli, train_cli
+from models.dataset import read_hourly_csv
+from models.generator import generate_set
+from models.serving import load_forecaster
+from models.training import TrainConfig, train
+
+TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
+            real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
+
+
+def test_generator_is_seeded_and_covers_the_shapes_of_transaction_load():
+    values, starts = generate_set(11, 40, 24 * 7 * 6)
+    again, _ = generate_set(11, 40, 24 * 7 * 6)
+    np.testing.assert_array_equal(values, again)
+    assert not np.array_equal(values, generate_set(12, 40, 24 * 7 * 6)[0])
+    assert values.shape == (40, 1008) and np.all(values >= 0) and np.all(np.isfinite(values))
+    means = values.mean(axis=1)
+    assert means.min() < 100 and means.max() > 1e4                # scales from tens to tens of thousands+
+    assert (values == 0).any(axis=1).sum() >= 5                   # closed hours and outages give zero runs
+    hour = (starts[:, None] + np.arange(1008)) % 24
+    day_share = values[hour == 12].sum() / max(values[hour == 3].sum(), 1e-9)
+    assert day_share > 1.5                                        # business hours are busier than the night
+
+
+def test_training_smoke_run_lowers_the_held_out_loss():
+    model, meta = train(TrainConfig(**TINY), log=lambda line: None)
+    history = meta["training"]["history"]
+    assert history[0]["epoch"] == 0 and history[-1]["epoch"] == 2
+    assert min(h["synthetic_loss"] for h in history[1:]) < history[0]["synthetic_loss"]
+    assert len(meta["hour_of_week_profile"]) == 168 and len(meta["training"]["fingerprint"]) == 64
+
+
+def test_training_is_deterministic_with_a_seed():
+    config = TrainConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 3})
+    first, meta_a = train(config, log=lambda line: None)
+    second, meta_b = train(config, log=lambda line: None)
+    for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert meta_a["training"]["fingerprint"] == meta_b["training"]["fingerprint"]
+
+
+def _parse(module, argv):
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("csv") / "load.csv"
+    values, _ = generate_set(5, 2, 2000)
+    stamps = np.datetime64("2024-01-01T00") + np.arange(2000).astype("timedelta64[h]")
+    rows = [f"{str(t).replace('T', ' ')}:00:00,{a:.3f},{b:.3f}" for t, a, b in zip(stamps, *values)]
+    path.write_text("timestamp,alpha,beta\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
+    out = tmp_path / "model"
+    args = _parse(train_cli, ["--out", str(out), "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
+                              "--synthetic-series", "4", "--synthetic-hours", "1000", "--real-csv", str(small_csv),
+                              "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
+                              "--no-evaluate"])
+    assert train_cli.run(args) == 0
+    assert "epoch=1" in capsys.readouterr().out
+    fc = load_forecaster(out)
+    assert fc.info["loaded"] and fc.info["version"] == "t"
+    meta = json.loads((out / "model.json").read_text())
+    assert "first 65%" in meta["training"]["data"]
+
+
+def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):
+    report_path, plot_path = tmp_path / "report.json", tmp_path / "plot.png"
+    args = _parse(backtest_cli, ["--csv", str(small_csv), "--column", "beta", "--origins", "3",
+                                 "--json", str(report_path), "--plot", str(plot_path)])
+    assert backtest_cli.run(args) == 0
+    report = json.loads(report_path.read_text())
+    assert report["cases"] == 3 and report["columns"] == ["beta"]
+    for horizon in ("24", "168"):
+        row = report["horizons"][horizon]
+        assert {"mase_model", "mase_seasonal_naive_weekly", "mase_seasonal_naive_daily", "coverage_10_90"} <= set(row)
+        assert ("mase_mstl" in row) == report["mstl_available"]
+        assert all(np.isfinite(v) for v in row.values())
+    assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_backtest_command_rejects_a_missing_column(tmp_path, small_csv):
+    args = _parse(backtest_cli, ["--csv", str(small_csv), "--column", "nope", "--json", str(tmp_path / "r.json"),
+                                 "--plot", str(tmp_path / "p.png")])
+    assert backtest_cli.run(args) == 2
+
+
+def test_csv_gaps_are_filled_from_a_week_earlier(tmp_path):
+    path = tmp_path / "gappy.csv"
+    stamps = np.datetime64("2024-01-01T00") + np.arange(400).astype("timedelta64[h]")
+    values = [str(i) if i != 300 else "" for i in range(400)]
+    path.write_text("timestamp,x\n" + "\n".join(f"{t}:00:00,{v}" for t, v in zip(stamps, values)) + "\n")
+    columns, _ = read_hourly_csv(path)
+    assert columns["x"][300] == 300 - 168

@@ -71,7 +71,7 @@ def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
                   for name, f in forecasts.items()}
         report["horizons"][str(h)] = {
             **{f"mase_{name}": float(e.mean()) for name, e in errors.items()},
-            "coverage_10_90": coverage(cases.actuals[:, :h], p10[:, :h], p90[:, :h]),
+            "coverage_10_90": float(coverage(cases.actuals[:, :h], p10[:, :h], p90[:, :h]).mean()),
         }
     report["methods_served"] = sorted({o.method for o in outputs})
     report["_outputs"] = outputs                                  # for plots; dropped before JSON

@@ -105,6 +105,18 @@ class LiveStack:
         except psutil.NoSuchProcess:
             return []
 
+    def worker_busy(self, i: int = 0, window_s: float = 0.03) -> bool:
+        """Whether worker ``i``'s pool uses CPU over a short window (it is running a task)."""
+        import psutil
+
+        try:
+            procs = [psutil.Process(pid) for pid in self.worker_children(i)]
+            before = sum(p.cpu_times().user for p in procs)
+            time.sleep(window_s)
+            return sum(p.cpu_times().user for p in procs) - before > window_s / 3
+        except psutil.NoSuchProcess:
+            return False
+
     def kill_worker_children(self, i: int = 0) -> list[int]:
         """SIGKILL worker ``i``'s pool processes mid-task: its main process requeues their tasks."""
         pids = self.worker_children(i)
@@ -118,6 +130,10 @@ class LiveStack:
         if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+    def freeze_worker(self, i: int = 0, frozen: bool = True) -> None:
+        """SIGSTOP (or SIGCONT) worker ``i`` and its pool: nothing it holds can be acknowledged meanwhile."""
+        os.killpg(self.worker_procs[i].pid, signal.SIGSTOP if frozen else signal.SIGCONT)
 
     def worker_log(self, i: int = 0) -> str:
         return (self.log_dir / f"worker{i}.log").read_text(errors="replace")

@@ -223,7 +223,7 @@ def main() -> int:
     server_ms = cpu_ms["api"] + cpu_ms["worker"] + cpu_ms["redis"]
     print("  CPU ms per request: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu_ms.items())
           + f"; server total {server_ms:.2f} ms -> at most {2000 / server_ms:.0f} req/s on 2 idle cores"
-          + f" ({os.getloadavg()[0]:.1f} load average during the run: other work shares these cores)")
+          + f" (1-min load average after the run {os.getloadavg()[0]:.1f}, this stack included)")
     print(f"  target >= 300 req/s with no errors: {'MET' if rps >= 300 and not conc_err else 'NOT MET'} "
           f"(rate / target = {rps / 300:.2f}); original 100-200 req/s: {rps / 200:.1f}x-{rps / 100:.1f}x")
     a50 = statistics.median(analysis)

@@ -102,6 +102,7 @@ def replay(job_id: str, preference: str | None):
         response = jsonify(body)
         response.status_code = status
         response.headers["Idempotent-Replayed"] = "true"
+        response.headers["Content-Location"] = job_urls(job_id)["status_url"]
         return response
     response = accepted(job_id, preference)
     response.headers["Idempotent-Replayed"] = "true"

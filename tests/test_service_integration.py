@@ -163,13 +163,18 @@ def test_unknown_job_is_404_and_expired_job_is_410(live_stack):
 def test_idempotency_key_same_body_same_job_other_body_409(live_stack):
     key = {"Idempotency-Key": f"k-{time.time_ns()}"}
     first = post(live_stack, "/api/capacity/analyze", ORIGINAL_ANALYSIS, **key)
+    assert first.status == 202
+    job_id = first.json()["job_id"]
     second = post(live_stack, "/api/capacity/analyze", ORIGINAL_ANALYSIS, **key)
-    assert first.status == 202 and second.json()["job_id"] == first.json()["job_id"]
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    if second.status == 202:                  # still running: the same job
+        assert second.json()["job_id"] == job_id
     other = post(live_stack, "/api/capacity/analyze", {**ORIGINAL_ANALYSIS, "current_capacity": 7000}, **key)
     assert other.status == 409 and other.json()["error"]["code"] == "idempotency_conflict"
-    wait_job(live_stack, first.json()["job_id"])
+    result = wait_job(live_stack, job_id)["result"]
     replay = post(live_stack, "/api/capacity/analyze", ORIGINAL_ANALYSIS, **key)
     assert replay.status == 200 and replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json() == result and replay.headers["Content-Location"] == f"/api/jobs/{job_id}"
 
 
 def test_request_id_follows_the_job_into_the_worker(live_stack):

@@ -89,6 +89,8 @@ def submit(kind: str, job_request: dict, body: dict):
     body, status = finished(done, job_id)
     response = jsonify(body)
     response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"   # the workers' model is not loaded (yet)
     if preference:
         response.headers["Preference-Applied"] = preference
     return response

@@ -209,3 +209,13 @@ def test_api_process_never_imports_torch(redis_server):
 def test_job_ids_that_we_never_make_are_404_not_other_keys(client):
     for job_id in ("abc:results", "x" * 65, "a%20b"):
         assert client.get(f"/api/jobs/{job_id}").status_code == 404
+
+
+def test_a_job_failed_for_want_of_a_model_answers_503(app, monkeypatch):
+    service = app.extensions["capplan"]
+    error = {"code": "model_unavailable", "message": "the model is not loaded: no weights", "status": 503}
+    monkeypatch.setattr(service.dispatcher, "submit",
+                        lambda job_id: service.store.finish_many([(job_id, "failed", error)]))
+    reply = app.test_client().post("/api/forecast", json=FORECAST)
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
+    assert reply.get_json()["error"]["code"] == "model_unavailable"

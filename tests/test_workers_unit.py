@@ -140,3 +140,22 @@ def test_dispatcher_publishes_at_once_then_groups_while_busy():
     for job_id in ("b", "c", "d"):
         dispatcher.done(job_id)
     assert dispatcher.in_flight() == 0
+
+
+def test_soft_time_limit_marks_open_jobs_failed_and_reraises(store, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from workers import tasks
+
+    job_id = store.create("forecast", job_request("forecast", FORECAST, 24))
+    monkeypatch.setattr(tasks, "_store", store)
+    monkeypatch.setattr(tasks.model_holder, "get_forecaster", lambda settings: None)
+
+    def too_slow(*_args, **_kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks.runner, "run_jobs", too_slow)
+    with pytest.raises(SoftTimeLimitExceeded):
+        tasks.run_jobs.run([job_id])
+    job = store.get(job_id)
+    assert job["status"] == "failed" and job["error"]["code"] == "timeout"

@@ -159,3 +159,21 @@ def test_soft_time_limit_marks_open_jobs_failed_and_reraises(store, monkeypatch)
         tasks.run_jobs.run([job_id])
     job = store.get(job_id)
     assert job["status"] == "failed" and job["error"]["code"] == "timeout"
+
+
+def test_dispatcher_does_not_leak_groups_of_jobs_nobody_waits_for():
+    from api.dispatch import JobDispatcher
+
+    published = []
+    dispatcher = JobDispatcher(published.append, lambda *_: None, max_in_flight=1)
+    dispatcher.submit("a")
+    deadline = time.monotonic() + 5
+    while not published and time.monotonic() < deadline:
+        time.sleep(0.005)
+    dispatcher.submit("b")
+    dispatcher.done("b")                  # its wait ended before it was even published
+    dispatcher.done("a")
+    while len(published) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert published == [["a"], ["b"]]    # still published: the job is not dropped
+    assert dispatcher.in_flight() == 0    # and nobody's wait holds a group open

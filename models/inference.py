@@ -32,6 +32,10 @@ class NetworkEngine:
     def postprocess(normalised: np.ndarray, scale: np.ndarray) -> np.ndarray:
         return np.maximum(normalised * scale[:, None, None], 0.0)  # [N, H, 3] load units, >= 0
 
+    @staticmethod
+    def remarks(values: np.ndarray) -> list[str]:
+        return []
+
     def predict(self, contexts: np.ndarray, last_epoch_hours: np.ndarray) -> np.ndarray:
         window, future, scale = self.preprocess(contexts, last_epoch_hours)
         return self.postprocess(self.infer(window, future), scale)
@@ -55,6 +59,14 @@ class LegacyEngine:
         self.target_scale = np.asarray(target_scaler.scale_, dtype=np.float64)
         self.time_min = np.asarray(time_scaler.min_, dtype=np.float64)
         self.time_scale = np.asarray(time_scaler.scale_, dtype=np.float64)
+
+    def remarks(self, values: np.ndarray) -> list[str]:
+        """Say when a series lies outside the one fixed scale the original network was trained on."""
+        low, high = 0.0 - self.load_min / self.load_scale, (1 - self.load_min) / self.load_scale
+        if values.max() > 1.5 * high or values.max() < 0.2 * high:
+            return [f"the original model was trained on one fixed scale ({low:g} to {high:g} per hour); "
+                    f"this series (max {values.max():g}) lies outside it, so expect a poor forecast"]
+        return []
 
     def _window(self, series: np.ndarray, end: int, epoch_last: np.ndarray) -> torch.Tensor:
         """Rows end-W..end-1 of ``series`` [N, T] with their own lags and calendar, scaled: [N, W, 5]."""

@@ -96,7 +96,7 @@ class Forecaster:
 
     def _output(self, values: np.ndarray, median: np.ndarray, p10: np.ndarray, p90: np.ndarray, hours: int,
                 n_pad: int, how: str | None, backtest) -> ForecastOutput:
-        method, notes, report = self._engine.method, [], None
+        method, notes, report = self._engine.method, self._engine.remarks(values), None
         if n_pad:
             notes.append(f"history of {len(values)} hours is shorter than the {self._engine.context}-hour "
                          f"context: padded {n_pad} hours in front {how}")

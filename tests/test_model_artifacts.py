@@ -74,6 +74,9 @@ def test_original_files_listed_in_the_manifest_load_and_forecast(tmp_path):
         assert np.all(np.isfinite(out.median)) and np.all(out.p10 <= out.median) and np.all(out.median <= out.p90)
     assert short.padded_hours == 116 and short.backtest is None
     assert long.backtest is not None and any("backtest week" in n for n in long.notes)
+    assert any("fixed scale (0 to 505" in n for n in short.notes)        # max 90: far below its range
+    in_range = fc.forecast([HISTORY * 4], [START], 24)[0]
+    assert not any("fixed scale" in n for n in in_range.notes)
 
 
 def test_legacy_first_hour_is_one_step_of_the_original_network(tmp_path):

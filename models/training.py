@@ -22,7 +22,7 @@ DEFAULT_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" 
 @dataclass
 class TrainConfig:
     seed: int = 7
-    epochs: int = 12
+    epochs: int = 16
     steps_per_epoch: int = 250
     batch_size: int = 128
     learning_rate: float = 2e-3

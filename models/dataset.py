@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.features import CONTEXT_HOURS, HORIZON_HOURS, build_inputs, epoch_hour
+from models.features import CONTEXT_HOURS, HEAD_FEATURES_BASE, HORIZON_HOURS, build_inputs, epoch_hour
 
 TRAIN_SHARE = 0.65   # real series: the first 65% trains, the last 35% is held out for evaluation
 
@@ -85,7 +85,8 @@ class SeriesPool:
         return np.stack(contexts), np.stack(targets), np.asarray(lasts, dtype=np.int64)
 
 
-def make_batch(contexts: np.ndarray, targets: np.ndarray, lasts: np.ndarray):
+def make_batch(contexts: np.ndarray, targets: np.ndarray, lasts: np.ndarray,
+               head_features: int = HEAD_FEATURES_BASE):
     """Network inputs plus targets in each window's normalised units: (window, future, target, scale)."""
-    window, future, scale = build_inputs(contexts, lasts)
+    window, future, scale = build_inputs(contexts, lasts, head_features=head_features)
     return window, future, (targets / scale[:, None]).astype(np.float32), scale

@@ -14,6 +14,9 @@ WEEK, DAY = 168, 24
 CONTEXT_HOURS = 672   # 3 weeks of lags for horizon 168 plus the window, rounded up to 4 weeks
 WINDOW_HOURS = 48
 HORIZON_HOURS = 168
+HEAD_FEATURES_BASE = 9   # per target hour: 4 past values, 4 calendar codes, horizon (the 1.0.0 artifact's)
+HEAD_FEATURES_ALL = 12   # + recent level vs a week earlier: the last day's residual at that hour, 24 h and 168 h means
+LEVEL_CLIP = 5.0         # a single spike must not swamp the level features (normalised units, context mean 1)
 
 
 def epoch_hour(ts) -> int:
@@ -71,8 +74,12 @@ def _index_tables(context: int, window: int, horizon: int):
 
 
 def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int = WINDOW_HOURS,
-                 horizon: int = HORIZON_HOURS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """contexts [N, C] (>= 0) -> window [N, W, 5] float32, future [N, H, 9] float32, scale [N] float64."""
+                 horizon: int = HORIZON_HOURS, head_features: int = HEAD_FEATURES_BASE
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """contexts [N, C] (>= 0) -> window [N, W, 5] float32, future [N, H, F] float32, scale [N] float64.
+
+    ``head_features`` F keeps the first F head features, so artifacts trained with fewer still load.
+    """
     n, context = contexts.shape
     rows, steps, lags = _index_tables(context, window, horizon)
     scale = window_scale(contexts)                                # [N]
@@ -87,12 +94,28 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
     target_epoch = last + steps[None, :]                          # [N, H]
     t_hour, t_day = hour_and_weekday(target_epoch)
     angle = 2 * np.pi * t_hour / DAY
-    future = np.concatenate([
+    parts = [
         norm[:, lags],                                            # [N, H, 4] 1/2/3 weeks back, last day
         np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
                   np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1),  # [N, H, 5]
-    ], axis=-1)
+    ]
+    if head_features > HEAD_FEATURES_BASE:
+        parts.append(_level_features(norm, lags[:, 3], horizon))  # [N, H, 3]
+    future = np.concatenate(parts, axis=-1)[..., :head_features]
     return window_x.astype(np.float32), future.astype(np.float32), scale
+
+
+def _level_features(norm: np.ndarray, last_day: np.ndarray, horizon: int) -> np.ndarray:
+    """How the recent past compares with a week earlier, so the head can follow level shifts: [N, H, 3].
+
+    The last observed day's weekly-naive residual at the target's hour of day, and the difference of
+    the last 24 h and last 168 h means from the same spans one week before (normalised units).
+    """
+    residual = norm[:, last_day] - norm[:, last_day - WEEK]       # [N, H]
+    day = norm[:, -DAY:].mean(axis=1) - norm[:, -DAY - WEEK:-WEEK].mean(axis=1)       # [N]
+    week = norm[:, -WEEK:].mean(axis=1) - norm[:, -2 * WEEK:-WEEK].mean(axis=1)       # [N]
+    spans = np.broadcast_to(np.stack([day, week], axis=-1)[:, None, :], (len(norm), horizon, 2))
+    return np.clip(np.concatenate([residual[..., None], spans], axis=-1), -LEVEL_CLIP, LEVEL_CLIP)
 
 
 def as_histories(histories: Sequence) -> list[np.ndarray]:

@@ -20,7 +20,8 @@ class NetworkEngine:
         self.horizon = model.horizon
 
     def preprocess(self, contexts: np.ndarray, last_epoch_hours: np.ndarray):
-        window, future, scale = build_inputs(contexts, last_epoch_hours, self.model.window, self.horizon)
+        window, future, scale = build_inputs(contexts, last_epoch_hours, self.model.window, self.horizon,
+                                             self.model.hparams["head_features"])
         return torch.from_numpy(window).to(self.device), torch.from_numpy(future).to(self.device), scale
 
     def infer(self, window: torch.Tensor, future: torch.Tensor) -> np.ndarray:

@@ -7,6 +7,7 @@ from torch.nn import functional as F
 
 WINDOW_FEATURES = 5   # load, lag_24, lag_168, hour of day, day of week (each row its own hour)
 HEAD_FEATURES = 9     # per target hour: 1, 2, 3 weeks back, same hour last observed day, hour/dow codes, horizon
+                      # (models.features.HEAD_FEATURES_ALL adds recent-level features; saved in hparams)
 
 
 class WindowEncoder(nn.Module):

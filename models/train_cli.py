@@ -25,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--real-share", type=float, default=_DEFAULTS.real_share)
     parser.add_argument("--hidden-size", type=int, default=_DEFAULTS.hidden_size, help="LSTM hidden size")
     parser.add_argument("--head-hidden", type=int, default=_DEFAULTS.head_hidden, help="quantile head width")
+    parser.add_argument("--head-features", type=int, default=_DEFAULTS.head_features,
+                        help="head inputs per target hour: 9, or 12 with the recent-level features")
+    parser.add_argument("--short-horizon-weight", type=float, default=_DEFAULTS.short_horizon_weight,
+                        help="loss weight of hours 1..24 relative to 25..168")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",

@@ -11,7 +11,7 @@ import torch
 from tqdm import tqdm
 
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, read_hourly_csv
-from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, hour_of_week
+from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
 from models.generator import generate_set
 from models.network import MultiHorizonForecaster
 
@@ -34,13 +34,28 @@ class TrainConfig:
     threads: int = 2
     hidden_size: int = 128          # the shipped model's; tests train smaller ones
     head_hidden: int = 64
+    head_features: int = HEAD_FEATURES_BASE   # HEAD_FEATURES_ALL adds the recent-level features
+    short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
 
 
-def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 0.5, 0.9)) -> torch.Tensor:
-    """Mean quantile loss: predicted [B, H, Q], target [B, H]."""
+def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 0.5, 0.9),
+                 horizon_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean quantile loss: predicted [B, H, Q], target [B, H]; optional weights [H] with mean 1."""
     q = torch.tensor(quantiles, dtype=predicted.dtype)            # [Q]
     error = target.unsqueeze(-1) - predicted                      # [B, H, Q]
-    return torch.maximum(q * error, (q - 1) * error).mean()
+    loss = torch.maximum(q * error, (q - 1) * error)              # [B, H, Q]
+    if horizon_weights is not None:
+        loss = loss * horizon_weights[:, None]
+    return loss.mean()
+
+
+def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.Tensor | None:
+    """[H] weights, hours 1..24 ``short_weight`` times the rest, mean 1; None when uniform."""
+    if short_weight == 1.0:
+        return None
+    w = torch.ones(horizon)
+    w[:DAY] = short_weight
+    return w / w.mean()
 
 
 def _real_series(config: TrainConfig):
@@ -71,8 +86,9 @@ def hour_of_week_profile(series: list[np.ndarray], starts: list[int]) -> np.ndar
 class _Validation:
     """Fixed validation batches: the held-out generated series and the real series' validation tail."""
 
-    def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int):
-        self.sets = {name: make_batch(*pool.draw(rng, size)) for name, pool in pools.items() if pool.series}
+    def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int, head_features: int):
+        self.sets = {name: make_batch(*pool.draw(rng, size), head_features)
+                     for name, pool in pools.items() if pool.series}
 
     def evaluate(self, model: MultiHorizonForecaster) -> dict[str, float]:
         model.eval()
@@ -107,9 +123,11 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     pool = SeriesPool.build(groups)
     validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
                               "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
-                             np.random.default_rng(config.seed + 1), config.validation_size)
+                             np.random.default_rng(config.seed + 1), config.validation_size, config.head_features)
 
-    model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden)
+    model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
+                                   head_features=config.head_features)
+    weights = horizon_weights(config.short_horizon_weight)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     total = config.epochs * config.steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=total,
@@ -122,8 +140,9 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
         running = 0.0
         for step in bar:
-            window, future, target, _ = make_batch(*pool.draw(rng, config.batch_size))
-            loss = pinball_loss(model(torch.from_numpy(window), torch.from_numpy(future)), torch.from_numpy(target))
+            window, future, target, _ = make_batch(*pool.draw(rng, config.batch_size), config.head_features)
+            loss = pinball_loss(model(torch.from_numpy(window), torch.from_numpy(future)), torch.from_numpy(target),
+                                model.quantiles, weights)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -40,6 +40,20 @@ def test_save_then_load_gives_identical_forecasts(tmp_path):
     assert meta["hparams"]["hidden_size"] == 16 and meta["class"] == "MultiHorizonForecaster"
 
 
+def test_head_feature_count_is_rebuilt_from_the_saved_hyperparameters(tmp_path):
+    for features in (9, 12):
+        model = untrained(seed=3, hidden_size=16, head_hidden=8, head_features=features)
+        with torch.no_grad():
+            model.head[-1].weight.normal_(0, 0.1)
+        _save(model, tmp_path / str(features))
+        loaded = load_forecaster(tmp_path / str(features), device="cpu")
+        assert loaded.info["loaded"], loaded.info["error"]
+        out = loaded.forecast([HISTORY], [START], 168)[0]
+        assert np.all(np.isfinite(out.median)) and np.all(out.p10 <= out.p90)
+        meta = json.loads((tmp_path / str(features) / META_FILE).read_text())
+        assert meta["hparams"]["head_features"] == features
+
+
 def test_mismatched_hyperparameters_are_refused(tmp_path):
     _save(untrained(hidden_size=16, head_hidden=8), tmp_path)
     meta = json.loads((tmp_path / META_FILE).read_text())

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.features import build_inputs, epoch_hour, hour_and_weekday, pad_history
+from models.features import (HEAD_FEATURES_ALL, LEVEL_CLIP, build_inputs, epoch_hour, hour_and_weekday,
+                             pad_history)
 from tests.test_model_networks import START
 
 LAST = epoch_hour(START)
@@ -76,3 +77,24 @@ def test_long_history_keeps_its_last_context():
     padded, n_pad, how = pad_history(x, LAST, 672, np.ones(168))
     assert n_pad == 0 and how is None
     np.testing.assert_array_equal(padded, x[-672:])
+
+
+def test_level_features_compare_the_recent_past_with_a_week_earlier():
+    x = _series()[:672]
+    _, base, _ = build_inputs(x[None, :], np.array([LAST]))
+    _, future, scale = build_inputs(x[None, :], np.array([LAST]), head_features=HEAD_FEATURES_ALL)
+    assert future.shape == (1, 168, HEAD_FEATURES_ALL)
+    np.testing.assert_array_equal(future[..., :9], base)          # older artifacts see what they were trained on
+    f = future[0] * scale[0]
+    for h in (1, 30, 168):
+        same_hour = 671 + h - 24 * ((h + 23) // 24)
+        np.testing.assert_allclose(f[h - 1, 9], x[same_hour] - x[same_hour - 168], rtol=1e-4)
+    np.testing.assert_allclose(f[:, 10], x[-24:].mean() - x[-192:-168].mean(), rtol=1e-4)
+    np.testing.assert_allclose(f[:, 11], x[-168:].mean() - x[-336:-168].mean(), rtol=1e-4)
+
+
+def test_level_features_are_bounded_after_a_spike():
+    x = np.ones(672)
+    x[-3] = 1e6
+    _, future, _ = build_inputs(x[None, :], np.array([LAST]), head_features=HEAD_FEATURES_ALL)
+    assert np.all(np.isfinite(future)) and np.abs(future[..., 9:]).max() <= LEVEL_CLIP

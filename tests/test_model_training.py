@@ -12,7 +12,7 @@ from models import backtest_cli, train_cli
 from models.dataset import read_hourly_csv
 from models.generator import generate_set
 from models.serving import load_forecaster
-from models.training import TrainConfig, train
+from models.training import TrainConfig, horizon_weights, pinball_loss, train
 
 TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
             real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
@@ -107,3 +107,14 @@ def test_csv_gaps_are_filled_from_a_week_earlier(tmp_path):
     path.write_text("timestamp,x\n" + "\n".join(f"{t}:00:00,{v}" for t, v in zip(stamps, values)) + "\n")
     columns, _ = read_hourly_csv(path)
     assert columns["x"][300] == 300 - 168
+
+
+def test_short_horizon_weight_favours_the_first_day_of_the_loss():
+    assert horizon_weights(1.0) is None                           # uniform: the plain mean
+    weights = horizon_weights(3.0)
+    assert torch.isclose(weights.mean(), torch.tensor(1.0)) and torch.isclose(weights[0] / weights[-1], torch.tensor(3.0))
+    target = torch.zeros(2, 168)
+    early, late = torch.zeros(2, 168, 3), torch.zeros(2, 168, 3)
+    early[:, :24], late[:, -24:] = 1.0, 1.0                       # the same error, first day vs last day
+    assert pinball_loss(early, target, horizon_weights=weights) > pinball_loss(late, target, horizon_weights=weights)
+    assert torch.isclose(pinball_loss(early, target), pinball_loss(late, target))

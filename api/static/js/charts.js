@@ -103,6 +103,10 @@ export function drawForecast({ points, history = [], capacity, threshold, schedu
   }
   const options = baseOptions("Load per hour");
   options.scales.x = timeAxis(minMs, maxMs);
+  // Chart.js sizes the value axis from the points it samples; a step line's peaks can fall outside that,
+  // so the axis is told the highest value of every dataset.
+  const highest = Math.max(...datasets.flatMap((d) => d.data.map((p) => p.y ?? 0)));
+  if (Number.isFinite(highest) && highest > 0) options.scales.y.suggestedMax = highest * 1.05;
   options.plugins.legend.labels.filter = (item, data) => !data.datasets[item.datasetIndex].hiddenFromLegend;
   return draw("chart-forecast", { type: "line", data: { datasets }, options });
 }

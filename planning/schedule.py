@@ -9,7 +9,7 @@ from planning.forecast import ForecastBatch
 from planning.plan import PlanBatch
 from planning.rounding import LOAD_DECIMALS, PERCENT_DECIMALS, capacity_list, round_list
 from planning.sizing import ceil_capacity
-from planning.units import has_cost, has_units, instances
+from planning.units import has_cost, has_units, static_cost, unit_size
 
 _NEVER = -(10 ** 6)  # "last change" before any change: far enough back that any hold has passed
 
@@ -63,13 +63,9 @@ class ScheduleCore:
     static_capacity: np.ndarray  # [N] the static peak plan: max(need)
 
 
-def _unit(pb: PlanBatch) -> np.ndarray:
-    return np.where(np.isnan(pb.unit_capacity), 1.0, pb.unit_capacity)[:, None]   # [N, 1]
-
-
 def schedule_core(fb: ForecastBatch, pb: PlanBatch) -> ScheduleCore:
     """Greedy forward pass over hours, vectorised over plans (see the README for the rules)."""
-    unit = _unit(pb)
+    unit = unit_size(pb)[:, None]                                              # [N, 1]
     raw_need = fb.p90 / pb.scaling_threshold[:, None]                          # [N, H]
     need = np.maximum(ceil_capacity(raw_need / unit), 1.0) * unit              # whole units, at least one
     low = np.where(np.isnan(pb.min_capacity), 0.0, pb.min_capacity)[:, None]
@@ -111,11 +107,11 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
     hourly = np.round(core.capacity, LOAD_DECIMALS).tolist()
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
     priced = np.flatnonzero(unit_rows | cost_rows)                           # only these need instances
-    unit = np.where(np.isnan(pb.unit_capacity), 1.0, pb.unit_capacity)[priced, None]
+    unit = unit_size(pb)[priced, None]
     hourly_instances = np.zeros((n, hours), dtype=np.int64)
     hourly_instances[priced] = ceil_capacity(core.capacity[priced] / unit)
     cost = (hourly_instances * pb.unit_cost_per_hour[:, None]).sum(axis=1)  # NaN without a unit cost
-    static_cost = instances(core.static_capacity, pb) * pb.unit_cost_per_hour * hours
+    static_costs = static_cost(core.static_capacity, pb, hours)                  # NaN without a unit cost
     unit_rows, cost_rows = unit_rows.tolist(), cost_rows.tolist()
 
     change_rows, change_cols = np.nonzero(core.changed)
@@ -148,7 +144,7 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
             item["instances"] = hourly_instances[i].tolist()
         if cost_rows[i]:
             item["cost"] = round(float(cost[i]), LOAD_DECIMALS)
-            item["static_cost"] = round(float(static_cost[i]), LOAD_DECIMALS)
-            item["saving"] = round(float(static_cost[i] - cost[i]), LOAD_DECIMALS)
+            item["static_cost"] = round(float(static_costs[i]), LOAD_DECIMALS)
+            item["saving"] = round(float(static_costs[i] - cost[i]), LOAD_DECIMALS)
         out.append(item)
     return out

@@ -7,9 +7,14 @@ from planning.plan import PlanBatch
 from planning.sizing import ceil_capacity
 
 
+def unit_size(pb: PlanBatch) -> np.ndarray:
+    """[N] capacity of one instance: unit_capacity, or one load unit when it is not given."""
+    return np.where(np.isnan(pb.unit_capacity), 1.0, pb.unit_capacity)
+
+
 def instances(capacity: np.ndarray, pb: PlanBatch) -> np.ndarray:
     """Whole instances to hold `capacity` ([N] or [N, H]); without unit_capacity one instance = one load unit."""
-    unit = np.where(np.isnan(pb.unit_capacity), 1.0, pb.unit_capacity)
+    unit = unit_size(pb)
     unit = unit.reshape(unit.shape + (1,) * (capacity.ndim - 1))
     return ceil_capacity(capacity / unit)
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
+from capplan.job_requests import TS_FORMAT
 
 
 def _rounded(values: np.ndarray) -> list[float]:

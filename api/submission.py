@@ -8,7 +8,7 @@ from flask import g, jsonify, request, url_for
 from api.errors import ServiceError, error_body
 from api.metrics import count_job_created
 from api.service import MAX_PREFER_WAIT_S, job_service
-from capplan.jobstore import IdempotencyConflict, new_job_id
+from capplan.jobstore import FINISHED, IdempotencyConflict, new_job_id
 
 _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*\"?(\d+(?:\.\d+)?)\"?", re.IGNORECASE)
 
@@ -99,7 +99,7 @@ def submit(kind: str, job_request: dict, body: dict):
 def replay(job_id: str, preference: str | None):
     """The same Idempotency-Key and body: the earlier job's result when done, else the job again."""
     record = job_service().store.get(job_id)
-    if record and record["status"] in ("succeeded", "failed", "cancelled"):
+    if record and record["status"] in FINISHED:
         body, status = finished(record, job_id)
         response = jsonify(body)
         response.status_code = status

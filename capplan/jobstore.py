@@ -28,6 +28,7 @@ PREFIX = "capplan:"
 KNOWN_TTL_S = 30 * 24 * 3600
 DONE_TTL_S = 300
 SEEN_NEVER_TTL_S = 60
+OPEN = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
 
 

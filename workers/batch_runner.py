@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from capplan.errors import InvalidRequest
-from capplan.jobstore import JobStore
+from capplan.jobstore import OPEN, JobStore
 from capplan.job_requests import forecast_request, plan_options
 from capplan.logs import job_id_var, request_id_var
 from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
@@ -95,7 +95,7 @@ def portfolio(results: list[dict]) -> dict:
 def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None) -> int:
     """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored."""
     record = (store.load([job_id]) or [None])[0]
-    if record is None or record["status"] not in ("queued", "running"):
+    if record is None or record["status"] not in OPEN:
         return 0                                          # cancelled, finished or expired: nothing to do
     job_id_var.set(job_id)
     request_id_var.set(record["request_id"])

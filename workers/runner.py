@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from capplan.jobstore import JobStore
+from capplan.jobstore import OPEN, JobStore
 from capplan.job_requests import TS_FORMAT
 from capplan.logs import job_id_var, request_id_var
 from workers import results as shapes
@@ -90,7 +90,7 @@ def job_bodies(forecaster, records: list[dict], metrics=None) -> list[tuple[str,
 
 def run_jobs(store: JobStore, forecaster, job_ids: list[str], metrics=None) -> int:
     """Run the still-open jobs among ``job_ids`` (a redelivered task skips finished ones); return how many."""
-    records = [r for r in store.load(job_ids) if r and r["status"] in ("queued", "running")]
+    records = [r for r in store.load(job_ids) if r and r["status"] in OPEN]
     if not records:
         return 0
     records = [r for r, ok in zip(records, store.start(r["job_id"] for r in records)) if ok]

@@ -8,7 +8,7 @@ from celery import current_app, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 
 from capplan.config import Settings, load_settings
-from capplan.jobstore import JobStore, redis_from_url
+from capplan.jobstore import OPEN, JobStore, redis_from_url
 from capplan.logs import configure_logging
 from capplan.shared_metrics import WorkerMetrics
 from workers import model_holder, runner
@@ -72,7 +72,7 @@ def _child_stopping(**_kwargs) -> None:
 
 def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:
     store = _job_store()
-    open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in ("queued", "running")]
+    open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in OPEN]
     store.finish_many((job_id, "failed", {"code": code, "message": message, "status": status})
                       for job_id in open_ids)
 

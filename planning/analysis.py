@@ -111,7 +111,7 @@ def materialise_analyses(fb: ForecastBatch, pb: PlanBatch, arrays: dict) -> list
     cap = pb.current_capacity
     ends = np.datetime_as_string(fb.start + np.timedelta64(fb.hours - 1, "h"), unit="s").tolist()
     starts = np.datetime_as_string(fb.start, unit="s").tolist()
-    costs = _cost_summaries(fb, pb, arrays, schedules)
+    costs = _cost_summaries(fb, pb, arrays["schedule"].static_capacity, recs, schedules)
     columns = zip(
         starts, ends, capacity_list(cap), pb.scaling_threshold.tolist(), pb.quantile.tolist(),
         round_list(core.max_load, LOAD_DECIMALS), round_list(core.min_load, LOAD_DECIMALS),
@@ -140,20 +140,18 @@ def materialise_analyses(fb: ForecastBatch, pb: PlanBatch, arrays: dict) -> list
     return out
 
 
-def _cost_summaries(fb: ForecastBatch, pb: PlanBatch, arrays: dict, schedules: list[dict]) -> list[dict | None]:
+def _cost_summaries(fb: ForecastBatch, pb: PlanBatch, static_capacity: np.ndarray, recs: list[Recommendation],
+                    schedules: list[dict]) -> list[dict | None]:
     """Cost over the forecast period of each way to provision, for plans with unit_cost_per_hour."""
     rows = np.nonzero(has_cost(pb))[0]
     out: list[dict | None] = [None] * len(pb)
     if rows.size == 0:
         return out
-    period = pb.unit_cost_per_hour * fb.hours
-    current = instances(pb.current_capacity, pb) * period
-    recommended = instances(arrays["recommendation"].recommended, pb) * period
-    static = instances(arrays["schedule"].static_capacity, pb) * period
+    static = instances(static_capacity, pb) * (pb.unit_cost_per_hour * fb.hours)
     for i in rows.tolist():
-        out[i] = {"unit_cost_per_hour": float(pb.unit_cost_per_hour[i]), "period_hours": fb.hours,
-                  "current": round(float(current[i]), LOAD_DECIMALS),
-                  "recommended": round(float(recommended[i]), LOAD_DECIMALS),
+        rec_cost = recs[i].cost                            # current and recommended, priced once there
+        out[i] = {"unit_cost_per_hour": rec_cost["unit_cost_per_hour"], "period_hours": fb.hours,
+                  "current": rec_cost["current"], "recommended": rec_cost["recommended"],
                   "static_peak": round(float(static[i]), LOAD_DECIMALS),
                   "schedule": schedules[i]["cost"]}
     return out

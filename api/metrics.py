@@ -58,7 +58,7 @@ class RedisCollector:
 
 
 def init_metrics(app: Flask) -> None:
-    """A registry per app (tests build many apps), request timing hooks and the /metrics view."""
+    """A registry per app (tests build many apps), the request latency hook and the /metrics view."""
     registry = CollectorRegistry()
     latency = Histogram("capplan_http_request_duration_seconds", "HTTP request latency",
                         ["endpoint", "method", "status"], buckets=LATENCY_BUCKETS, registry=registry)
@@ -66,15 +66,12 @@ def init_metrics(app: Flask) -> None:
     registry.register(RedisCollector(app))
     app.extensions["capplan_metrics"] = {"registry": registry, "jobs_created": created}
 
-    @app.before_request
-    def _start_timer():
-        g.started = time.perf_counter()
-
     @app.after_request
     def _observe(response):
+        # The start time is the one api.request_log takes for the access log.
         rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
         latency.labels(rule, request.method, str(response.status_code)).observe(
-            time.perf_counter() - g.get("started", time.perf_counter()))
+            time.perf_counter() - g.get("request_started", time.perf_counter()))
         return response
 
 

@@ -71,7 +71,7 @@ def analyse_chunk(forecaster, plans: list, offset: int, metrics=None) -> dict[in
         forecasts = run_forecasts(forecaster, [r for _, _, r in valid], metrics)
     except ModelUnavailable as e:
         for index, plan_id, _ in valid:
-            results[index] = _error(index, plan_id, "model_unavailable", f"the model is not loaded: {e}")
+            results[index] = _error(index, plan_id, "model_unavailable", str(e))
         return results
     analyses = analyze_each([planning_forecast(r, out) for (_, _, r), (out, _) in zip(valid, forecasts)],
                             [Plan.from_dict(r["plan"]) for _, _, r in valid])

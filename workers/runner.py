@@ -41,7 +41,7 @@ def run_forecasts(forecaster, requests: list[dict], metrics=None) -> list[tuple]
         outputs = forecaster.forecast([s[0] for s in series], [s[1] for s in series],
                                       [r["hours_ahead"] for r in requests])
     except ModelNotLoaded as e:
-        raise ModelUnavailable(forecaster.info.get("error") or str(e)) from None
+        raise ModelUnavailable(f"the model is not loaded: {forecaster.info.get('error') or e}") from None
     if metrics is not None:
         metrics.observe_inference(time.perf_counter() - started, len(requests))
     return [(out, s[2]) for out, s in zip(outputs, series)]
@@ -71,7 +71,7 @@ def job_bodies(forecaster, records: list[dict], metrics=None) -> list[tuple[str,
     try:
         forecasts = run_forecasts(forecaster, requests, metrics)
     except ModelUnavailable as e:
-        error = {"code": "model_unavailable", "message": f"the model is not loaded: {e}", "status": 503}
+        error = {"code": "model_unavailable", "message": str(e), "status": 503}
         return [(r["job_id"], "failed", error) for r in records]
     info = forecaster.info
     fields = [shapes.forecast_fields(req, out, source, info) for req, (out, source) in zip(requests, forecasts)]

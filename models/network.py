@@ -5,9 +5,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from models.features import HEAD_FEATURES_BASE
+
 WINDOW_FEATURES = 5   # load, lag_24, lag_168, hour of day, day of week (each row its own hour)
-HEAD_FEATURES = 9     # per target hour: 1, 2, 3 weeks back, same hour last observed day, hour/dow codes, horizon
-                      # (models.features.HEAD_FEATURES_ALL adds recent-level features; saved in hparams)
 
 
 class WindowEncoder(nn.Module):
@@ -37,7 +37,7 @@ class MultiHorizonForecaster(nn.Module):
 
     def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128, num_layers: int = 2,
                  dropout: float = 0.2, window: int = 48, horizon: int = 168,
-                 head_features: int = HEAD_FEATURES, head_hidden: int = 64,
+                 head_features: int = HEAD_FEATURES_BASE, head_hidden: int = 64,
                  quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)):
         super().__init__()
         self.hparams = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,

@@ -147,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(body, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    except ClientError as e:
+    # OSError, ValueError: a local file or --option that cannot be read or parsed; no traceback either.
+    except (ClientError, OSError, ValueError) as e:
         print(f"capplan {args.command}: {e}", file=sys.stderr)
         return 1

@@ -44,3 +44,20 @@ def test_client_reports_errors_without_a_traceback(live_stack, capsys):
     assert main(["forecast", "--url", live_stack.base_url, "--hours", "0", "--current-load", "1"]) == 1
     err = capsys.readouterr().err
     assert "HTTP 400" in err and "hours_ahead" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command, make_args", [
+    ("batch", lambda p: [str(p / "missing.csv")]),
+    ("batch", lambda p: [_write(p / "plans.csv", "id,current_capacity\nweb,lots\n")]),
+    ("plan", lambda p: ["--capacity", "10", "--current-load", "5", "--option", "headroom=abc"]),
+])
+def test_client_reports_bad_local_input_without_a_traceback(command, make_args, tmp_path, capsys):
+    # Fails before any request: the URL is never reached.
+    assert main([command, "--url", "http://127.0.0.1:9", *make_args(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"capplan {command}: ") and "Traceback" not in err
+
+
+def _write(path, text: str) -> str:
+    path.write_text(text)
+    return str(path)

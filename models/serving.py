@@ -12,7 +12,7 @@ import torch
 
 from models import artifacts
 from models.calibration import coverage, score_backtests, seasonal_naive, widen
-from models.features import HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
+from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -59,7 +59,8 @@ class Forecaster:
     def info(self) -> dict:
         return dict(self._info)
 
-    def synthetic_history(self, current_load: float, last_timestamp: datetime, hours: int = 672) -> np.ndarray:
+    def synthetic_history(self, current_load: float, last_timestamp: datetime,
+                          hours: int = CONTEXT_HOURS) -> np.ndarray:
         """The hour-of-week profile over ``hours`` hours ending at ``last_timestamp``, last value = current_load."""
         epochs = epoch_hour(last_timestamp) - (hours - 1) + np.arange(hours)
         shape = self._profile[hour_of_week(epochs)]
@@ -145,14 +146,17 @@ def _validate(histories, last_timestamps, hours_ahead) -> tuple[list[np.ndarray]
         series = as_histories(histories)
     except (TypeError, ValueError) as exc:
         raise ForecastInputError(f"histories: {exc}") from None
-    if len(last_timestamps) != len(series):
+    if not hasattr(last_timestamps, "__len__") or len(last_timestamps) != len(series):
         raise ForecastInputError("last_timestamps must have one timestamp per history")
     try:
         epochs = [epoch_hour(ts) for ts in last_timestamps]
     except (TypeError, ValueError) as exc:
         raise ForecastInputError(f"last_timestamps: {exc}") from None
-    horizons = [hours_ahead] * len(series) if np.ndim(hours_ahead) == 0 else list(hours_ahead)
-    if len(horizons) != len(series):
+    try:
+        horizons = [hours_ahead] * len(series) if np.ndim(hours_ahead) == 0 else list(hours_ahead)
+    except ValueError:                                            # a ragged nesting numpy cannot shape
+        horizons = None
+    if horizons is None or len(horizons) != len(series):
         raise ForecastInputError("hours_ahead must be one integer or one per history")
     for h in horizons:
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= HORIZON_HOURS:
@@ -195,5 +199,5 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
-    engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", 672))
+    engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS))
     return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)

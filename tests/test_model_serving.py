@@ -124,6 +124,7 @@ def test_timestamps_drive_the_calendar_features(random_forecaster):
     ([np.ones(10)], [START], 0), ([np.ones(10)], [START], 169), ([np.ones(10)], [START], True),
     ([np.ones(10)], [START, START], 24), ([np.array([])], [START], 24), ([np.array([1.0, np.nan])], [START], 24),
     ([np.ones(10)], ["not a time"], 24), ([np.ones(10)], [START], [24, 24]),
+    ([np.ones(10)], None, 24), ([np.ones(10)], [START], [[1], [2, 3]]),
 ])
 def test_bad_arguments_raise_one_error_type(random_forecaster, histories, stamps, hours):
     with pytest.raises(ForecastInputError):

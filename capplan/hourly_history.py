@@ -11,6 +11,8 @@ from capplan.errors import InvalidRequest
 
 MAX_HISTORY_HOURS = 8760
 MAX_HISTORY_POINTS = 4 * MAX_HISTORY_HOURS
+# A forecast reaches a week past its timestamp, and the TS_FORMAT text of each hour must parse back.
+MIN_YEAR, MAX_YEAR = 1000, 9998
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,12 @@ def parse_timestamp(raw, field: str = "timestamp") -> datetime:
         text = text[:-1] + "+00:00"
     try:
         when = datetime.fromisoformat(text)
-    except ValueError:
+        if when.tzinfo is not None:
+            when = when.astimezone(timezone.utc).replace(tzinfo=None)   # OverflowError at year 1 or 9999
+    except (ValueError, OverflowError):
         raise InvalidRequest.field(field, "must be an ISO-8601 date-time such as 2024-01-15T10:00:00") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    if not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise InvalidRequest.field(field, f"must fall in the years {MIN_YEAR} to {MAX_YEAR}")
     return when.replace(minute=0, second=0, microsecond=0)
 
 

@@ -61,3 +61,11 @@ def test_default_timestamp_is_the_current_utc_hour():
     stamp = datetime.strptime(request["timestamp"], "%Y-%m-%dT%H:%M:%S")
     assert stamp.minute == 0 and abs((datetime.utcnow() - stamp).total_seconds()) < 3700
     assert request["hours_ahead"] == 24 and request["history"] is None
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:00:00-01:00",
+                                  "0999-06-01T00:00:00", "9999-12-31T20:00:00"])
+def test_timestamps_a_forecast_cannot_reach_are_a_validation_error(text):
+    with pytest.raises(InvalidRequest) as e:
+        parse_timestamp(text, "history[0].timestamp")
+    assert "history[0].timestamp" in e.value.fields

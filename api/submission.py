@@ -40,14 +40,20 @@ def accepted(job_id: str, preference: str | None = None, **extra):
 
 
 def finished(done: dict, job_id: str):
-    """The body of a finished job: the result (200), or its error with the status it carries."""
+    """The answer for a finished job: the result (200), or its error with the status it carries."""
     if done.get("status") == "succeeded":
-        return done["result"], 200
-    if done.get("status") == "cancelled":
-        return error_body("cancelled", f"job {job_id} was cancelled"), 409
-    error = done.get("error") or {}
-    return error_body(error.get("code", "job_failed"), error.get("message", "the job failed")), \
-        int(error.get("status", 500))
+        body, status = done["result"], 200
+    elif done.get("status") == "cancelled":
+        body, status = error_body("cancelled", f"job {job_id} was cancelled"), 409
+    else:
+        error = done.get("error") or {}
+        body = error_body(error.get("code", "job_failed"), error.get("message", "the job failed"))
+        status = int(error.get("status", 500))
+    response = jsonify(body)
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"   # the workers' model is not loaded (yet)
+    return response
 
 
 def claim_idempotency(body: dict, job_id: str) -> str | None:
@@ -86,11 +92,7 @@ def submit(kind: str, job_request: dict, body: dict):
         if not shown:
             service.store.show(job_id)
         return accepted(job_id, preference)   # the work goes on; the client polls
-    body, status = finished(done, job_id)
-    response = jsonify(body)
-    response.status_code = status
-    if status == 503:
-        response.headers["Retry-After"] = "5"   # the workers' model is not loaded (yet)
+    response = finished(done, job_id)
     if preference:
         response.headers["Preference-Applied"] = preference
     return response
@@ -100,12 +102,9 @@ def replay(job_id: str, preference: str | None):
     """The same Idempotency-Key and body: the earlier job's result when done, else the job again."""
     record = job_service().store.get(job_id)
     if record and record["status"] in FINISHED:
-        body, status = finished(record, job_id)
-        response = jsonify(body)
-        response.status_code = status
-        response.headers["Idempotent-Replayed"] = "true"
+        response = finished(record, job_id)
         response.headers["Content-Location"] = job_urls(job_id)["status_url"]
-        return response
-    response = accepted(job_id, preference)
+    else:
+        response = accepted(job_id, preference)
     response.headers["Idempotent-Replayed"] = "true"
     return response

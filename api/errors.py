@@ -5,6 +5,7 @@ import logging
 
 import redis
 from flask import Flask, g, jsonify
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from werkzeug.exceptions import HTTPException
 
 from capplan.errors import InvalidRequest, ServiceError  # noqa: F401 - re-exported for views
@@ -62,6 +63,12 @@ def register_error_handlers(app: Flask) -> None:
     def redis_down(e: Exception):
         log.warning("redis unreachable: %s", e)
         return _respond(503, "service_unavailable", "the job store is unreachable; retry shortly",
+                        headers={"Retry-After": "1"})
+
+    @app.errorhandler(BrokerUnreachable)
+    def broker_down(e: Exception):
+        log.warning("job queue unreachable: %s", e)
+        return _respond(503, "service_unavailable", "the job queue is unreachable; retry shortly",
                         headers={"Retry-After": "1"})
 
     @app.errorhandler(Exception)

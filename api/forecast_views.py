@@ -55,5 +55,6 @@ def batch():
     service.store.store_chunks(job_id, chunks, pipe)
     pipe.execute()
     count_job_created("batch")
-    service.publish_batch(job_id, len(chunks))
+    with service.failing_jobs_on_error([job_id]):
+        service.publish_batch(job_id, len(chunks))
     return accepted(job_id, plans=len(plans), chunks=len(chunks), results_url=f"/api/jobs/{job_id}/results")

@@ -5,6 +5,7 @@ Built by create_app without connecting to anything; connections open on first us
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import redis
 from flask import current_app
@@ -56,6 +57,18 @@ class JobService:
             for chunk in range(chunks):
                 self.celery.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, chunks], queue=BATCH_QUEUE,
                                       producer=producer, argsrepr=f"[{job_id!r}, {chunk}, {chunks}]")
+
+    @contextmanager
+    def failing_jobs_on_error(self, job_ids: list[str]):
+        """Publish inside this block: if it fails, the jobs fail too instead of staying queued forever."""
+        try:
+            yield
+        except Exception as exc:
+            try:
+                self._publish_failed(job_ids, exc)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                pass   # Redis is down too: nothing to record the failure in
+            raise
 
     def _publish_failed(self, job_ids: list[str], exc: Exception) -> None:
         body = {"code": "service_unavailable", "message": "the job queue is unreachable; retry shortly",

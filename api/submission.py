@@ -81,7 +81,8 @@ def submit(kind: str, job_request: dict, body: dict):
     service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown)
     count_job_created(kind)
     if wait <= 0:
-        service.publish_jobs([job_id])
+        with service.failing_jobs_on_error([job_id]):
+            service.publish_jobs([job_id])
         return accepted(job_id, preference)
     service.dispatcher.submit(job_id)
     try:

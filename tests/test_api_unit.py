@@ -219,3 +219,22 @@ def test_a_job_failed_for_want_of_a_model_answers_503(app, monkeypatch):
     reply = app.test_client().post("/api/forecast", json=FORECAST)
     assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
     assert reply.get_json()["error"]["code"] == "model_unavailable"
+
+
+@pytest.mark.parametrize("path, body", [("/api/forecast", FORECAST), ("/api/capacity/batch", {"plans": [PLAN]})])
+def test_unreachable_job_queue_is_503_and_fails_the_job(app, client, monkeypatch, path, body):
+    from kombu.exceptions import OperationalError
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(app.extensions["capplan"].celery, "send_task", refuse)
+    key = f"queue-down-{path}"
+    headers = {"Prefer": "respond-async", "Idempotency-Key": key}
+    reply = client.post(path, json=body, headers=headers)
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"
+    assert "broker down" not in reply.get_data(as_text=True)
+    # The job did not stay queued with no task behind it: a retry with the same key hears it failed.
+    again = client.post(path, json=body, headers=headers)
+    assert again.status_code == 503 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["error"]["code"] == "service_unavailable"

@@ -29,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="head inputs per target hour: 9, or 12 with the recent-level features")
     parser.add_argument("--short-horizon-weight", type=float, default=_DEFAULTS.short_horizon_weight,
                         help="loss weight of hours 1..24 relative to 25..168")
+    parser.add_argument("--mase-loss", action="store_true",
+                        help="divide each example's loss by its context's weekly-naive MAE (the MASE denominator)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",

@@ -36,17 +36,41 @@ class TrainConfig:
     head_hidden: int = 64
     head_features: int = HEAD_FEATURES_BASE   # HEAD_FEATURES_ALL adds the recent-level features
     short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
+    mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
+
+
+NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
 
 
 def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 0.5, 0.9),
-                 horizon_weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Mean quantile loss: predicted [B, H, Q], target [B, H]; optional weights [H] with mean 1."""
+                 horizon_weights: torch.Tensor | None = None,
+                 example_scale: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean quantile loss: predicted [B, H, Q], target [B, H]; optional weights [H] with mean 1.
+
+    ``example_scale`` [B] divides each example's loss (MASE-style scaling, as the evaluation scores).
+    """
     q = torch.tensor(quantiles, dtype=predicted.dtype)            # [Q]
     error = target.unsqueeze(-1) - predicted                      # [B, H, Q]
     loss = torch.maximum(q * error, (q - 1) * error)              # [B, H, Q]
     if horizon_weights is not None:
         loss = loss * horizon_weights[:, None]
+    if example_scale is not None:
+        loss = loss / example_scale[:, None, None]
     return loss.mean()
+
+
+def naive_scales(contexts: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """[B] in-sample weekly-naive MAE of each context in its normalised units, floored: the MASE denominator."""
+    mae = np.abs(contexts[:, WEEK:] - contexts[:, :-WEEK]).mean(axis=1) / np.where(scale > 0, scale, 1.0)
+    return np.maximum(mae, NAIVE_SCALE_FLOOR).astype(np.float32)
+
+
+def _examples(pool: SeriesPool, rng: np.random.Generator, size: int, head_features: int):
+    """(window, future, target, naive scale) tensors of ``size`` random examples from ``pool``."""
+    contexts, targets, lasts = pool.draw(rng, size)
+    window, future, target, scale = make_batch(contexts, targets, lasts, head_features)
+    return (torch.from_numpy(window), torch.from_numpy(future), torch.from_numpy(target),
+            torch.from_numpy(naive_scales(contexts, scale)))
 
 
 def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.Tensor | None:
@@ -86,21 +110,24 @@ def hour_of_week_profile(series: list[np.ndarray], starts: list[int]) -> np.ndar
 class _Validation:
     """Fixed validation batches: the held-out generated series and the real series' validation tail."""
 
-    def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int, head_features: int):
-        self.sets = {name: make_batch(*pool.draw(rng, size), head_features)
-                     for name, pool in pools.items() if pool.series}
+    def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int, head_features: int,
+                 mase_loss: bool = False):
+        self.sets = {name: _examples(pool, rng, size, head_features) for name, pool in pools.items() if pool.series}
+        self.mase_loss = mase_loss
 
     def evaluate(self, model: MultiHorizonForecaster) -> dict[str, float]:
+        """Per set: the training loss, MAE against weekly naive's, mean MASE (24 h and 168 h), coverage."""
         model.eval()
         out = {}
         with torch.inference_mode():
-            for name, (window, future, target, _) in self.sets.items():
-                pred = model(torch.from_numpy(window), torch.from_numpy(future))  # [B, H, 3]
-                target_t = torch.from_numpy(target)
-                naive_mae = (target_t - torch.from_numpy(future[..., 0])).abs().mean()
-                out[f"{name}_loss"] = float(pinball_loss(pred, target_t))
-                out[f"{name}_mae_vs_naive"] = float((target_t - pred[..., 1]).abs().mean() / naive_mae)
-                out[f"{name}_coverage"] = float(((target_t >= pred[..., 0]) & (target_t <= pred[..., 2])).float().mean())
+            for name, (window, future, target, naive) in self.sets.items():
+                pred = model(window, future)                      # [B, H, 3]
+                error = (target - pred[..., 1]).abs()             # [B, H]
+                out[f"{name}_loss"] = float(pinball_loss(pred, target, example_scale=naive if self.mase_loss else None))
+                out[f"{name}_mae_vs_naive"] = float(error.mean() / (target - future[..., 0]).abs().mean())
+                out[f"{name}_mase24"] = float((error[:, :DAY].mean(dim=1) / naive).mean())
+                out[f"{name}_mase168"] = float((error.mean(dim=1) / naive).mean())
+                out[f"{name}_coverage"] = float(((target >= pred[..., 0]) & (target <= pred[..., 2])).float().mean())
         model.train()
         return out
 
@@ -123,7 +150,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     pool = SeriesPool.build(groups)
     validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
                               "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
-                             np.random.default_rng(config.seed + 1), config.validation_size, config.head_features)
+                             np.random.default_rng(config.seed + 1), config.validation_size, config.head_features,
+                             config.mase_loss)
 
     model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
                                    head_features=config.head_features)
@@ -140,9 +168,9 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
         running = 0.0
         for step in bar:
-            window, future, target, _ = make_batch(*pool.draw(rng, config.batch_size), config.head_features)
-            loss = pinball_loss(model(torch.from_numpy(window), torch.from_numpy(future)), torch.from_numpy(target),
-                                model.quantiles, weights)
+            window, future, target, naive = _examples(pool, rng, config.batch_size, config.head_features)
+            loss = pinball_loss(model(window, future), target, model.quantiles, weights,
+                                naive if config.mase_loss else None)
             optimiser.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

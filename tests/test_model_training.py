@@ -12,7 +12,7 @@ from models import backtest_cli, train_cli
 from models.dataset import read_hourly_csv
 from models.generator import generate_set
 from models.serving import load_forecaster
-from models.training import TrainConfig, horizon_weights, pinball_loss, train
+from models.training import NAIVE_SCALE_FLOOR, TrainConfig, horizon_weights, naive_scales, pinball_loss, train
 
 TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
             real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
@@ -118,3 +118,15 @@ def test_short_horizon_weight_favours_the_first_day_of_the_loss():
     early[:, :24], late[:, -24:] = 1.0, 1.0                       # the same error, first day vs last day
     assert pinball_loss(early, target, horizon_weights=weights) > pinball_loss(late, target, horizon_weights=weights)
     assert torch.isclose(pinball_loss(early, target), pinball_loss(late, target))
+
+
+def test_mase_loss_divides_each_example_by_its_naive_error():
+    rng = np.random.default_rng(0)
+    steady = 100 + 5 * np.sin(np.arange(672) * 2 * np.pi / 24)   # repeats exactly: floored scale
+    noisy = steady * rng.lognormal(0, 0.2, 672)
+    scales = naive_scales(np.stack([steady, noisy]), np.array([steady.mean(), noisy.mean()]))
+    assert scales[0] == pytest.approx(NAIVE_SCALE_FLOOR) and scales[1] > 5 * NAIVE_SCALE_FLOOR
+    target, predicted = torch.zeros(2, 168), torch.ones(2, 168, 3)   # the same error on both
+    per_example = pinball_loss(predicted, target, example_scale=torch.from_numpy(scales))
+    plain = pinball_loss(predicted, target)
+    assert per_example == pytest.approx(float(plain) * float(np.mean(1 / scales)), rel=1e-5)

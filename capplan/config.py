@@ -23,6 +23,8 @@ class Settings:
     SYNC_WAIT_S: float = 10.0
     RESULT_TTL: int = 24 * 3600
     FORECAST_DEVICE: str = "auto"
+    # The network encoder's precision: auto = bfloat16 on a CPU that computes it natively, else float32.
+    FORECAST_PRECISION: str = "auto"
     LOG_LEVEL: str = "INFO"
     MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
     # Pickled scalers of the original service's model load only when listed in a manifest
@@ -81,6 +83,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
     settings = replace(base, **values)
     if settings.FORECAST_DEVICE not in ("auto", "cpu", "cuda") and not settings.FORECAST_DEVICE.startswith("cuda:"):
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
+    if settings.FORECAST_PRECISION not in ("auto", "fp32", "bf16"):
+        raise ConfigError(f"FORECAST_PRECISION must be auto, fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
     if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
     return settings

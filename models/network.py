@@ -21,7 +21,9 @@ class WindowEncoder(nn.Module):
         self.attention = nn.Linear(2 * hidden_size, 1)
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
-        states, _ = self.lstm(window)                             # [B, W, 5] -> [B, W, 256]
+        # The LSTM may be held in bfloat16 for serving (see models.inference); the rest stays float32.
+        states, _ = self.lstm(window.to(self.lstm.weight_hh_l0.dtype))  # [B, W, 5] -> [B, W, 256]
+        states = states.to(window.dtype)
         scores = torch.tanh(self.attention(states))               # [B, W, 256] -> [B, W, 1]
         weights = torch.softmax(scores, dim=1)                    # softmax over time
         return (weights * states).sum(dim=1)                      # [B, W, 256] -> [B, 256]

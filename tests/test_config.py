@@ -15,6 +15,8 @@ def test_bad_values_name_the_setting():
         load_settings(environ={"PORT": "abc"})
     with pytest.raises(ConfigError, match="FORECAST_DEVICE"):
         load_settings(environ={"FORECAST_DEVICE": "tpu"})
+    with pytest.raises(ConfigError, match="FORECAST_PRECISION"):
+        load_settings(environ={"FORECAST_PRECISION": "fp16"})
     with pytest.raises(ConfigError, match="NOPE"):
         load_settings(environ={}, override={"NOPE": 1})
 

@@ -30,14 +30,21 @@ def forecaster_for(model: MultiHorizonForecaster, **options):
     return forecaster_from_model(model, meta, torch.device("cpu"), **options)
 
 
-@pytest.fixture(scope="module")
-def random_forecaster():
-    """An untrained network whose head has random weights, so its output depends on the encoder."""
-    model = untrained(seed=3)
+def _random_head(seed: int = 3) -> MultiHorizonForecaster:
+    model = untrained(seed=seed)
     with torch.no_grad():
-        torch.manual_seed(4)
+        torch.manual_seed(seed + 1)
         model.head[-1].weight.normal_(0, 0.05)
-    return forecaster_for(model)
+    return model
+
+
+@pytest.fixture(scope="module", params=["fp32", "bf16"])
+def random_forecaster(request):
+    """An untrained network whose head has random weights, so its output depends on the encoder.
+
+    Every property is checked at both serving precisions of the encoder.
+    """
+    return forecaster_for(_random_head(), precision=request.param)
 
 
 def test_forward_gives_every_horizon_and_ordered_quantiles():
@@ -69,3 +76,26 @@ def test_random_forecaster_fixture_depends_on_its_input(random_forecaster):
     a = random_forecaster.forecast([np.ones(700)], [START], 168)[0]
     b = random_forecaster.forecast([np.r_[np.ones(650), np.full(50, 3.0)]], [START], 168)[0]
     assert not np.allclose(a.median, b.median)
+
+
+def test_bf16_encoder_stays_close_to_float32_and_leaves_the_model_float32():
+    model = _random_head(seed=5)
+    rng = np.random.default_rng(3)
+    histories = [rng.gamma(4.0, 50.0, size=700) for _ in range(4)]
+    exact = forecaster_for(model, precision="fp32").forecast(histories, [START] * 4, 168)
+    fast = forecaster_for(model, precision="bf16")
+    assert fast.info["precision"] == "bf16" and model.encoder.lstm.weight_hh_l0.dtype == torch.float32
+    approx = fast.forecast(histories, [START] * 4, 168)
+    for a, b in zip(exact, approx):
+        assert not np.array_equal(a.median, b.median)            # it really ran in bfloat16
+        np.testing.assert_allclose(b.median, a.median, rtol=0.02)
+
+
+def test_precision_auto_picks_bf16_only_where_the_cpu_computes_it():
+    from models.inference import native_bf16, resolve_precision
+
+    cpu = torch.device("cpu")
+    assert resolve_precision("auto", cpu) == ("bf16" if native_bf16(cpu) else "fp32")
+    assert resolve_precision("fp32", cpu) == "fp32"
+    with pytest.raises(ValueError, match="precision"):
+        resolve_precision("fp16", cpu)

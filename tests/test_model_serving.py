@@ -117,7 +117,8 @@ def test_timestamps_drive_the_calendar_features(random_forecaster):
     monday, thursday = random_forecaster.forecast([history, history], [START, START + dt.timedelta(days=3)], 24)
     assert not np.allclose(monday.median, thursday.median)
     aware = START.replace(tzinfo=dt.timezone.utc)
-    np.testing.assert_array_equal(random_forecaster.forecast([history], [aware], 24)[0].median, monday.median)
+    naive_utc, = random_forecaster.forecast([history], [START], 24)
+    np.testing.assert_array_equal(random_forecaster.forecast([history], [aware], 24)[0].median, naive_utc.median)
 
 
 @pytest.mark.parametrize("histories, stamps, hours", [
@@ -135,7 +136,7 @@ def test_missing_model_dir_reports_instead_of_raising(tmp_path):
     fc = load_forecaster(tmp_path / "nothing-here")
     info = fc.info
     assert info["loaded"] is False and info["kind"] is None and "nothing-here" in info["error"]
-    assert set(info) == {"loaded", "name", "version", "kind", "device", "error", "quantiles", "model_dir"}
+    assert set(info) == {"loaded", "name", "version", "kind", "device", "precision", "error", "quantiles", "model_dir"}
     with pytest.raises(ModelNotLoaded):
         fc.forecast([np.ones(10)], [START], 24)
 

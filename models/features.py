@@ -84,25 +84,26 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
     rows, steps, lags = _index_tables(context, window, horizon)
     scale = window_scale(contexts)                                # [N]
     norm = contexts / np.where(scale > 0, scale, 1.0)[:, None]    # [N, C], mean 1 unless all zero
+    norm32 = norm.astype(np.float32)                              # gathered below: the network's dtype
     last = np.asarray(last_epoch_hours, dtype=np.int64)[:, None]
 
     row_epoch = last - (context - 1 - rows)[None, :]              # [N, W]
     row_hour, row_day = hour_and_weekday(row_epoch)
-    window_x = np.stack([norm[:, rows], norm[:, rows - DAY], norm[:, rows - WEEK],
-                         row_hour / 23.0, row_day / 6.0], axis=-1)  # [N, W, 5]
+    window_x = np.stack([norm32[:, rows], norm32[:, rows - DAY], norm32[:, rows - WEEK],
+                         (row_hour / 23.0).astype(np.float32), (row_day / 6.0).astype(np.float32)], axis=-1)  # [N, W, 5]
 
     target_epoch = last + steps[None, :]                          # [N, H]
     t_hour, t_day = hour_and_weekday(target_epoch)
     angle = 2 * np.pi * t_hour / DAY
     parts = [
-        norm[:, lags],                                            # [N, H, 4] 1/2/3 weeks back, last day
+        norm32[:, lags],                                          # [N, H, 4] 1/2/3 weeks back, last day
         np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
-                  np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1),  # [N, H, 5]
+                  np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1).astype(np.float32),  # [N, H, 5]
     ]
     if head_features > HEAD_FEATURES_BASE:
-        parts.append(_level_features(norm, lags[:, 3], horizon))  # [N, H, 3]
+        parts.append(_level_features(norm, lags[:, 3], horizon).astype(np.float32))  # [N, H, 3]
     future = np.concatenate(parts, axis=-1)[..., :head_features]
-    return window_x.astype(np.float32), future.astype(np.float32), scale
+    return window_x, future, scale
 
 
 def _level_features(norm: np.ndarray, last_day: np.ndarray, horizon: int) -> np.ndarray:

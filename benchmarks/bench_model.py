@@ -1,6 +1,6 @@
 """Forecasting core benchmark: speed against the original rollout, accuracy against classical baselines.
 
-Run: .venv/bin/python benchmarks/bench_model.py [--model-dir DIR] [--threads 2] [--skip-accuracy]
+Run: .venv/bin/python benchmarks/bench_model.py [--model-dir DIR] [--threads 2] [--skip-accuracy] [--precision P]
 Prints figures, ratios and each target as met / NOT MET; writes benchmarks/out/bench_model.json.
 """
 from __future__ import annotations
@@ -80,14 +80,16 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                        help="the encoder's precision (auto: bfloat16 where the CPU computes it natively)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    forecaster = load_forecaster(args.model_dir, device="cpu")
+    forecaster = load_forecaster(args.model_dir, device="cpu", precision=args.precision)
     if not forecaster.info["loaded"]:
         print("model not loaded:", forecaster.info["error"])
         return 1
     print(f"model {forecaster.info['name']} {forecaster.info['version']} from {forecaster.info['model_dir']}; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads, encoder precision {forecaster.info['precision']}")
     result = {"model": forecaster.info, "speed": speed(forecaster)}
     s = result["speed"]
     print("\n== speed: 168-hour p10/p50/p90 forecast from 672 h of history, its backtest included ==")

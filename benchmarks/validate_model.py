@@ -54,7 +54,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    sets = {"flights-val": flight_validation_cases(args.csv, args.origins), "generated-val": generated_validation_cases()}
+    sets = {"flights-val": flight_validation_cases(args.csv, args.origins),
+            "generated-val": generated_validation_cases()}
     print(f"{'model':<40} {'set':<14} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
     for directory in args.model_dirs:
         forecaster = load_forecaster(directory, device="cpu")
@@ -64,8 +65,8 @@ def main() -> int:
         for name, cases in sets.items():
             report = evaluate(forecaster, cases, with_mstl=False)
             for h, r in report["horizons"].items():
-                print(f"{directory[-40:]:<40} {name:<14} {h:>4} {r['mase_model']:7.3f} "
-                      f"{r['mase_seasonal_naive_weekly']:7.3f} {r['mase_model'] / r['mase_seasonal_naive_weekly']:6.3f} "
+                model, naive = r["mase_model"], r["mase_seasonal_naive_weekly"]
+                print(f"{directory[-40:]:<40} {name:<14} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
                       f"{r['coverage_10_90']:6.3f}")
     return 0
 

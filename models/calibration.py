@@ -19,6 +19,11 @@ def naive_scale(history: np.ndarray) -> float:
     return float(np.abs(history).mean())
 
 
+def weekly_naive_mae(rows: np.ndarray) -> np.ndarray:
+    """In-sample weekly seasonal naive MAE of each row of ``rows`` [M, L > 168]: [M]."""
+    return np.abs(rows[:, WEEK:] - rows[:, :-WEEK]).mean(axis=1)
+
+
 def mase(actual: np.ndarray, forecast: np.ndarray, scale) -> np.ndarray:
     """MAE over ``scale`` along the last axis; 0 when both are 0 (an all-zero series forecast as zero)."""
     mae = np.abs(actual - forecast).mean(axis=-1)
@@ -56,8 +61,7 @@ def score_backtests(befores: list[np.ndarray], actual: np.ndarray, past: np.ndar
     """
     if len({len(b) for b in befores}) == 1 and len(befores[0]) > WEEK:   # the batch case: one array op
         stacked = np.stack(befores)                               # [M, L]
-        mae = np.abs(stacked[:, WEEK:] - stacked[:, :-WEEK]).mean(axis=1)
-        scales = np.array([m if m > 0 else naive_scale(b) for m, b in zip(mae, befores)])
+        scales = np.array([m if m > 0 else naive_scale(b) for m, b in zip(weekly_naive_mae(stacked), befores)])
         naive = stacked[:, -WEEK:].copy()                         # [M, 168]
     else:
         scales = np.array([naive_scale(b) for b in befores])

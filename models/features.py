@@ -89,8 +89,9 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
 
     row_epoch = last - (context - 1 - rows)[None, :]              # [N, W]
     row_hour, row_day = hour_and_weekday(row_epoch)
-    window_x = np.stack([norm32[:, rows], norm32[:, rows - DAY], norm32[:, rows - WEEK],
-                         (row_hour / 23.0).astype(np.float32), (row_day / 6.0).astype(np.float32)], axis=-1)  # [N, W, 5]
+    calendar = (row_hour / 23.0).astype(np.float32), (row_day / 6.0).astype(np.float32)
+    window_x = np.stack([norm32[:, rows], norm32[:, rows - DAY], norm32[:, rows - WEEK], *calendar],
+                        axis=-1)                                  # [N, W, 5]
 
     target_epoch = last + steps[None, :]                          # [N, H]
     t_hour, t_day = hour_and_weekday(target_epoch)

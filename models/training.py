@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from models.calibration import weekly_naive_mae
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, read_hourly_csv
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
 from models.generator import generate_set
@@ -61,7 +62,7 @@ def pinball_loss(predicted: torch.Tensor, target: torch.Tensor, quantiles=(0.1, 
 
 def naive_scales(contexts: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """[B] in-sample weekly-naive MAE of each context in its normalised units, floored: the MASE denominator."""
-    mae = np.abs(contexts[:, WEEK:] - contexts[:, :-WEEK]).mean(axis=1) / np.where(scale > 0, scale, 1.0)
+    mae = weekly_naive_mae(contexts) / np.where(scale > 0, scale, 1.0)
     return np.maximum(mae, NAIVE_SCALE_FLOOR).astype(np.float32)
 
 

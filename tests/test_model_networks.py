@@ -92,10 +92,11 @@ def test_bf16_encoder_stays_close_to_float32_and_leaves_the_model_float32():
 
 
 def test_precision_auto_picks_bf16_only_where_the_cpu_computes_it():
-    from models.inference import native_bf16, resolve_precision
+    from models.inference import cpu_has_native_bf16, resolve_precision
 
     cpu = torch.device("cpu")
-    assert resolve_precision("auto", cpu) == ("bf16" if native_bf16(cpu) else "fp32")
+    assert resolve_precision("auto", cpu) == ("bf16" if cpu_has_native_bf16() else "fp32")
+    assert resolve_precision("auto", torch.device("cuda")) == "fp32"
     assert resolve_precision("fp32", cpu) == "fp32"
     with pytest.raises(ValueError, match="precision"):
         resolve_precision("fp16", cpu)

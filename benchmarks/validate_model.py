@@ -14,15 +14,13 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
-from models.evaluation import Origins, evaluate, rolling_origins  # noqa: E402
-from models.features import CONTEXT_HOURS, HORIZON_HOURS  # noqa: E402
+from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -37,15 +35,6 @@ def flight_validation_cases(csv: str, origins: int) -> Origins:
     return rolling_origins(cut, first, origins, held_out=share)
 
 
-def generated_validation_cases(origins: int = 4, n_series: int = 24) -> Origins:
-    from models.generator import generate_set
-
-    values, starts = generate_set(VALIDATION_SEED, n_series, 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS)
-    parts = [rolling_origins({f"generated{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
-    return Origins(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
-                   np.concatenate([p.lasts for p in parts]), [lbl for p in parts for lbl in p.labels])
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model_dirs", nargs="+")
@@ -55,7 +44,7 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     sets = {"flights-val": flight_validation_cases(args.csv, args.origins),
-            "generated-val": generated_validation_cases()}
+            "generated-val": synthetic_cases(seed=VALIDATION_SEED)}
     print(f"{'model':<40} {'set':<14} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
     for directory in args.model_dirs:
         forecaster = load_forecaster(directory, device="cpu")

@@ -87,11 +87,12 @@ def summary_line(report: dict) -> str:
     return "; ".join(parts)
 
 
-def synthetic_cases(origins: int = 4, n_series: int = 24) -> Origins:
+def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_HELD_OUT_SEED) -> Origins:
+    """Rolling origins over generated series; the default seed is the held-out set's."""
     from models.generator import generate_set
 
     hours = 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS
-    values, starts = generate_set(SYNTHETIC_HELD_OUT_SEED, n_series, hours)
+    values, starts = generate_set(seed, n_series, hours)
     parts = [rolling_origins({f"synthetic{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
     return Origins(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
                    np.concatenate([p.lasts for p in parts]), [lbl for p in parts for lbl in p.labels])

@@ -6,7 +6,11 @@ Validation data never overlaps what bench_model.py scores (the held-out last 35%
 the generated set seeded SYNTHETIC_HELD_OUT_SEED), and the network never trains on it:
 - flights: rolling origins whose 168-hour targets lie in the 57%..65% slice of each series (training
   uses the first 57%, see models.training.VALIDATION_SHARE);
-- generated: series from a seed training never uses (VALIDATION_SEED).
+- generated: series from a seed training never uses (VALIDATION_SEED);
+- flights-holidays: origins every 12 hours from 6 days before to 7 days after three holidays of the
+  training stretch (HOLIDAY_FOLDS). Every model trains on these weeks unless trained with
+  `--exclude-targets` for each span `--print-folds` prints; only such fold models compare fairly here.
+  The summer slice has no holiday, and holidays are what makes the held-out stretch hard.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +27,35 @@ sys.path.insert(0, str(ROOT))
 from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
+from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
 VALIDATION_SEED = 4242
+HOLIDAY_FOLDS = ("2013-02-18", "2013-05-27", "2013-07-04")   # Presidents' Day, Memorial Day, Independence Day
+FOLD_DAYS = (-6, 7)   # origins from 6 days before to 7 days after each holiday, every 12 hours
+
+
+def fold_spans() -> list[str]:
+    """The training ``--exclude-targets`` spans that keep every holiday case's target out of training."""
+    days = [np.datetime64(h, "D") for h in HOLIDAY_FOLDS]
+    last_target_day = FOLD_DAYS[1] + HORIZON_HOURS // DAY - 1
+    return [f"{d + FOLD_DAYS[0]}:{d + last_target_day}" for d in days]
+
+
+def holiday_cases(csv: str) -> Origins:
+    """Forecasts around the training stretch's holidays, 672 hours of history each."""
+    columns, first = read_hourly_csv(csv)
+    hists, acts, lasts, labels = [], [], [], []
+    for name, values in columns.items():
+        validation_start = int(len(values) * (TRAIN_SHARE - VALIDATION_SHARE))
+        for holiday in HOLIDAY_FOLDS:
+            day = int(np.datetime64(holiday, "D").astype(np.int64)) * DAY - first    # index of its hour 0
+            for start in range(day + FOLD_DAYS[0] * DAY, day + FOLD_DAYS[1] * DAY + 1, 12):
+                if start < CONTEXT_HOURS or start + HORIZON_HOURS > validation_start:
+                    raise ValueError(f"{holiday}: its cases must lie inside the training stretch")
+                hists.append(values[start - CONTEXT_HOURS:start]), acts.append(values[start:start + HORIZON_HOURS])
+                lasts.append(first + start - 1), labels.append(f"{name}@{holiday}{start - day:+d}h")
+    return Origins(np.stack(hists), np.stack(acts), np.asarray(lasts, dtype=np.int64), labels)
 
 
 def flight_validation_cases(csv: str, origins: int) -> Origins:
@@ -37,15 +68,21 @@ def flight_validation_cases(csv: str, origins: int) -> Origins:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model_dirs", nargs="+")
+    parser.add_argument("model_dirs", nargs="*")
     parser.add_argument("--origins", type=int, default=24, help="origins per flight series")
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--print-folds", action="store_true",
+                        help="print the capplan train arguments that hold the holiday cases out, and exit")
     args = parser.parse_args()
+    if args.print_folds:
+        print(" ".join(f"--exclude-targets {span}" for span in fold_spans()))
+        return 0
     torch.set_num_threads(args.threads)
     sets = {"flights-val": flight_validation_cases(args.csv, args.origins),
+            "flights-holidays": holiday_cases(args.csv),
             "generated-val": synthetic_cases(seed=VALIDATION_SEED)}
-    print(f"{'model':<40} {'set':<14} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
+    print(f"{'model':<40} {'set':<16} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
     for directory in args.model_dirs:
         forecaster = load_forecaster(directory, device="cpu")
         if not forecaster.info["loaded"]:
@@ -55,7 +92,7 @@ def main() -> int:
             report = evaluate(forecaster, cases, with_mstl=False)
             for h, r in report["horizons"].items():
                 model, naive = r["mase_model"], r["mase_seasonal_naive_weekly"]
-                print(f"{directory[-40:]:<40} {name:<14} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
+                print(f"{directory[-40:]:<40} {name:<16} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
                       f"{r['coverage_10_90']:6.3f}")
     return 0
 

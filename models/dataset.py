@@ -57,10 +57,15 @@ class SeriesPool:
     series: list[np.ndarray]
     starts: list[int]
     weights: np.ndarray
+    blocked: tuple[tuple[int, int], ...] = ()   # epoch-hour spans [from, to) no drawn target may touch
 
     @classmethod
-    def build(cls, groups: list[tuple[list[np.ndarray], list[int], float]]) -> "SeriesPool":
-        """Each group (series, starts, share of the draws) is sampled in proportion to its share."""
+    def build(cls, groups: list[tuple[list[np.ndarray], list[int], float]],
+              blocked: tuple[tuple[int, int], ...] = ()) -> "SeriesPool":
+        """Each group (series, starts, share of the draws) is sampled in proportion to its share.
+
+        ``blocked`` spans (validation folds) are kept out of every drawn target; contexts may include them.
+        """
         series, starts, weights = [], [], []
         span = CONTEXT_HOURS + HORIZON_HOURS
         for values, firsts, share in groups:
@@ -69,7 +74,7 @@ class SeriesPool:
             for v, s in usable:
                 series.append(v), starts.append(int(s))
                 weights.append(share * (len(v) - span + 1) / total)
-        return cls(series, starts, np.asarray(weights) / np.sum(weights))
+        return cls(series, starts, np.asarray(weights) / np.sum(weights), tuple(blocked))
 
     def draw(self, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Random (contexts [B, C], targets [B, H], last epoch hours [B]); all-zero contexts are redrawn."""
@@ -79,6 +84,9 @@ class SeriesPool:
             values = self.series[k]
             end = int(rng.integers(CONTEXT_HOURS, len(values) - HORIZON_HOURS + 1))
             context = values[end - CONTEXT_HOURS:end]
+            first = self.starts[k] + end                          # epoch hour of the first target hour
+            if any(first < to and first + HORIZON_HOURS > since for since, to in self.blocked):
+                continue
             if context.max() > 0:
                 contexts.append(context), targets.append(values[end:end + HORIZON_HOURS])
                 lasts.append(self.starts[k] + end - 1)

@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="loss weight of hours 1..24 relative to 25..168")
     parser.add_argument("--mase-loss", action="store_true",
                         help="divide each example's loss by its context's weekly-naive MAE (the MASE denominator)")
+    parser.add_argument("--exclude-targets", action="append", default=[], metavar="FROM:TO",
+                        help="date span (YYYY-MM-DD:YYYY-MM-DD) no training target may touch, to hold a "
+                             "validation fold out; repeatable")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -44,6 +47,13 @@ def run(args: argparse.Namespace) -> int:
 
     names = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in names})
+    config.exclude_targets = tuple(config.exclude_targets)
+    try:
+        from models.training import excluded_spans
+        excluded_spans(config.exclude_targets)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not config.real_csv:
         config.real_csv = None
     elif not Path(config.real_csv).is_file():

@@ -38,6 +38,7 @@ class TrainConfig:
     head_features: int = HEAD_FEATURES_BASE   # HEAD_FEATURES_ALL adds the recent-level features
     short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
     mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
+    exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -81,6 +82,20 @@ def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.
     w = torch.ones(horizon)
     w[:DAY] = short_weight
     return w / w.mean()
+
+
+def excluded_spans(specs) -> tuple[tuple[int, int], ...]:
+    """"YYYY-MM-DD:YYYY-MM-DD" (end day included) -> epoch-hour spans [from, to)."""
+    spans = []
+    for spec in specs:
+        try:
+            since, until = (np.datetime64(part.strip(), "D") for part in spec.split(":"))
+        except ValueError:
+            raise ValueError(f"exclude_targets: {spec!r} is not YYYY-MM-DD:YYYY-MM-DD") from None
+        if until < since:
+            raise ValueError(f"exclude_targets: {spec!r} ends before it starts")
+        spans.append((int(since.astype(np.int64)) * DAY, (int(until.astype(np.int64)) + 1) * DAY))
+    return tuple(spans)
 
 
 def _real_series(config: TrainConfig):
@@ -148,7 +163,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     groups = [(list(synthetic), list(synthetic_starts), 1.0 - (config.real_share if real else 0.0))]
     if real:
         groups.append((real, real_starts, config.real_share))
-    pool = SeriesPool.build(groups)
+    pool = SeriesPool.build(groups, excluded_spans(config.exclude_targets))
     validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
                               "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
                              np.random.default_rng(config.seed + 1), config.validation_size, config.head_features,

@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from models import backtest_cli, train_cli
-from models.dataset import read_hourly_csv
+from models.dataset import SeriesPool, read_hourly_csv
 from models.generator import generate_set
 from models.serving import load_forecaster
-from models.training import NAIVE_SCALE_FLOOR, TrainConfig, horizon_weights, naive_scales, pinball_loss, train
+from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, excluded_spans, horizon_weights, naive_scales,
+                             pinball_loss, train)
 
 TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
             real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
@@ -130,3 +131,25 @@ def test_mase_loss_divides_each_example_by_its_naive_error():
     per_example = pinball_loss(predicted, target, example_scale=torch.from_numpy(scales))
     plain = pinball_loss(predicted, target)
     assert per_example == pytest.approx(float(plain) * float(np.mean(1 / scales)), rel=1e-5)
+
+
+def test_excluded_target_spans_never_reach_a_drawn_target_but_may_sit_in_its_context():
+    first = int(np.datetime64("2024-01-01T00", "h").astype(np.int64))
+    (since, to), = excluded_spans(["2024-02-01:2024-02-10"])
+    assert to - since == 10 * 24 and since == int(np.datetime64("2024-02-01T00", "h").astype(np.int64))
+    values = np.arange(1.0, 3001.0)
+    pool = SeriesPool.build([([values], [first], 1.0)], ((since, to),))
+    _, targets, lasts = pool.draw(np.random.default_rng(0), 3000)
+    target_first = lasts + 1
+    assert not np.any((target_first < to) & (target_first + 168 > since))
+    assert np.any((target_first >= to) & (target_first - 672 < since))       # the span in a context is fine
+    assert np.all(targets[:, 0] == values[target_first - first])
+    unblocked = SeriesPool.build([([values], [first], 1.0)]).draw(np.random.default_rng(0), 3000)[2] + 1
+    assert np.any((unblocked < to) & (unblocked + 168 > since))              # without it they do occur
+
+
+@pytest.mark.parametrize("spec", ["2024-02-10:2024-02-01", "2024-02-01", "Feb:Mar"])
+def test_train_command_names_a_bad_exclude_span(spec, tmp_path, capsys):
+    args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--exclude-targets", spec])
+    assert train_cli.run(args) == 2
+    assert "exclude_targets" in capsys.readouterr().err and not (tmp_path / "m").exists()

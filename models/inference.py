@@ -44,8 +44,11 @@ class NetworkEngine:
     kind, method, gives_band = "multi_horizon", "attention_bilstm", True
 
     def __init__(self, model: MultiHorizonForecaster, device: torch.device, context: int = CONTEXT_HOURS,
-                 precision: str = "fp32"):
+                 precision: str = "fp32", blend_median3: float = 0.0):
+        if not 0.0 <= blend_median3 <= 1.0:
+            raise ValueError(f"blend_median3 must lie in 0..1, got {blend_median3!r}")
         self.precision = resolve_precision(precision, device)
+        self.blend_median3 = float(blend_median3)
         if self.precision == "bf16":                              # a copy: the caller's model stays float32
             model = copy.deepcopy(model)
             model.encoder.lstm.to(torch.bfloat16)
@@ -60,7 +63,11 @@ class NetworkEngine:
     def infer(self, window: torch.Tensor, future: torch.Tensor) -> np.ndarray:
         with torch.inference_mode():
             parts = [self.model(w, f) for w, f in zip(window.split(ENCODER_CHUNK), future.split(ENCODER_CHUNK))]
-            return torch.cat(parts).double().cpu().numpy()       # [N, H, 3] normalised
+            out = torch.cat(parts)                                # [N, H, 3] normalised
+            if self.blend_median3:                                # move the median part way to the 3-week median
+                shift = self.blend_median3 * (future[..., :3].median(dim=-1).values - out[..., 1])   # [N, H]
+                out = out + shift.unsqueeze(-1)                   # the band moves with it
+            return out.double().cpu().numpy()
 
     @staticmethod
     def postprocess(normalised: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ from torch.nn import functional as F
 from models.features import HEAD_FEATURES_BASE
 
 WINDOW_FEATURES = 5   # load, lag_24, lag_168, hour of day, day of week (each row its own hour)
+HEAD_BASES = ("weekly", "weekly+median3")   # what the head's median corrects: see MultiHorizonForecaster
 
 
 class WindowEncoder(nn.Module):
@@ -34,25 +35,31 @@ class MultiHorizonForecaster(nn.Module):
 
     The head predicts a correction on top of weekly seasonal naive (the target hour's value one
     week back, feature 0 of ``future``), in the window's normalised units; quantiles cannot cross
-    because p10 and p90 are the median minus / plus a softplus.
+    because p10 and p90 are the median minus / plus a softplus. With ``base="weekly+median3"`` the
+    correction sits on the mean of that value and the median of the values 1, 2 and 3 weeks back
+    (features 0..2), which one anomalous week (a holiday) moves only half as far.
     """
 
     def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128, num_layers: int = 2,
                  dropout: float = 0.2, window: int = 48, horizon: int = 168,
                  head_features: int = HEAD_FEATURES_BASE, head_hidden: int = 64,
-                 quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)):
+                 quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), base: str = "weekly"):
         super().__init__()
+        if base not in HEAD_BASES:
+            raise ValueError(f"base must be one of {', '.join(HEAD_BASES)}, got {base!r}")
         self.hparams = dict(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers,
                             dropout=dropout, window=window, horizon=horizon, head_features=head_features,
                             head_hidden=head_hidden, quantiles=list(quantiles))
-        self.window, self.horizon, self.quantiles = window, horizon, tuple(quantiles)
+        if base != "weekly":                                      # older artifacts lack the key: weekly
+            self.hparams["base"] = base
+        self.window, self.horizon, self.quantiles, self.base = window, horizon, tuple(quantiles), base
         self.encoder = WindowEncoder(input_size, hidden_size, num_layers, dropout)
         self.context_proj = nn.Linear(2 * hidden_size, head_hidden)
         self.future_proj = nn.Linear(head_features, head_hidden)
         self.horizon_embedding = nn.Embedding(horizon, head_hidden)
         self.head = nn.Sequential(nn.ReLU(), nn.Linear(head_hidden, head_hidden), nn.ReLU(),
                                   nn.Linear(head_hidden, 3))
-        nn.init.zeros_(self.head[-1].weight)                      # start as weekly seasonal naive exactly
+        nn.init.zeros_(self.head[-1].weight)                      # start as the base exactly
         with torch.no_grad():                                     # and a modest band (softplus(-1) ~ 0.31)
             self.head[-1].bias.copy_(torch.tensor([-1.0, 0.0, -1.0]))
 
@@ -63,10 +70,16 @@ class MultiHorizonForecaster(nn.Module):
                   + self.future_proj(future)                      # [B, H, F] -> [B, H, D]
                   + self.horizon_embedding.weight[: future.shape[1]])  # [H, D]
         raw = self.head(hidden)                                   # [B, H, D] -> [B, H, 3]
-        median = future[..., 0] + raw[..., 1]                     # correction on weekly seasonal naive
+        median = self.base_forecast(future) + raw[..., 1]        # a correction on the base
         lower = median - F.softplus(raw[..., 0])
         upper = median + F.softplus(raw[..., 2])
         return torch.stack((lower, median, upper), dim=-1)        # [B, H, 3]
+
+    def base_forecast(self, future: torch.Tensor) -> torch.Tensor:
+        """[B, H]: what the head corrects, from the target hour's values 1, 2, 3 weeks back."""
+        if self.base == "weekly":
+            return future[..., 0]
+        return 0.5 * future[..., 0] + 0.5 * future[..., :3].median(dim=-1).values
 
 
 class LegacyAttentionLSTM(WindowEncoder):

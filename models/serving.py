@@ -166,7 +166,8 @@ def _validate(histories, last_timestamps, hours_ahead) -> tuple[list[np.ndarray]
 
 def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "auto",
                     allow_unsafe_pickle: bool = False,
-                    fallback_to_seasonal_naive: bool | None = None, precision: str = "auto") -> Forecaster:
+                    fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
+                    blend_median3: float | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -184,7 +185,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                                           f"nor the original {artifacts.LEGACY_WEIGHTS}")
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
-            return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision)
+            return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -195,14 +196,17 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
 
 
 def forecaster_from_model(model, meta: dict, device: torch.device | None = None, info: dict | None = None,
-                          fallback_to_seasonal_naive: bool | None = None, precision: str = "auto") -> Forecaster:
+                          fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
+                          blend_median3: float | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too)."""
     device = device or next(model.parameters()).device
-    fallback = meta.get("serving", {}).get("fallback_to_seasonal_naive", False) \
+    serving = meta.get("serving", {})
+    fallback = serving.get("fallback_to_seasonal_naive", False) \
         if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive
+    blend = serving.get("blend_median3", 0.0) if blend_median3 is None else blend_median3
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
-    engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision)
+    engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"] = engine.precision
     return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)

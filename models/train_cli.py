@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--head-hidden", type=int, default=_DEFAULTS.head_hidden, help="quantile head width")
     parser.add_argument("--head-features", type=int, default=_DEFAULTS.head_features,
                         help="head inputs per target hour: 9, or 12 with the recent-level features")
+    parser.add_argument("--head-base", choices=("weekly", "weekly+median3"), default=_DEFAULTS.head_base,
+                        help="what the head corrects: weekly seasonal naive, or its mean with the median of "
+                             "the values 1, 2 and 3 weeks back")
     parser.add_argument("--short-horizon-weight", type=float, default=_DEFAULTS.short_horizon_weight,
                         help="loss weight of hours 1..24 relative to 25..168")
     parser.add_argument("--mase-loss", action="store_true",

@@ -38,6 +38,7 @@ class TrainConfig:
     head_features: int = HEAD_FEATURES_BASE   # HEAD_FEATURES_ALL adds the recent-level features
     short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
     mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
+    head_base: str = "weekly"                 # or "weekly+median3": see MultiHorizonForecaster
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
 
 
@@ -170,7 +171,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                              config.mase_loss)
 
     model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
-                                   head_features=config.head_features)
+                                   head_features=config.head_features, base=config.head_base)
     weights = horizon_weights(config.short_horizon_weight)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     total = config.epochs * config.steps_per_epoch

@@ -134,3 +134,20 @@ def test_foreign_pth_is_reported(tmp_path):
     torch.save({"weight": torch.zeros(2)}, tmp_path / "attention_lstm.pth")
     fc = load_forecaster(tmp_path)
     assert fc.info["loaded"] is False and "attention_lstm.pth" in fc.info["error"]
+
+
+def test_head_base_and_serving_blend_come_back_from_the_artifact(tmp_path):
+    model = untrained(seed=4, hidden_size=16, head_hidden=8, base="weekly+median3")
+    with torch.no_grad():
+        model.head[-1].weight.normal_(0, 0.1)
+    meta = {"name": "attention_bilstm", "version": "t2", "quantiles": [0.1, 0.5, 0.9], "context_hours": 672,
+            "hour_of_week_profile": list(np.linspace(0.5, 1.5, 168)), "serving": {"blend_median3": 0.5}}
+    save_native(model, meta, tmp_path)
+    history = np.tile(HISTORY[:168], 4) * np.repeat([1.0, 1.0, 0.5, 1.0], 168)   # one odd week
+    served = load_forecaster(tmp_path, device="cpu", precision="fp32").forecast([history], [START], 168)[0]
+    unblended = load_forecaster(tmp_path, device="cpu", precision="fp32", blend_median3=0.0)
+    assert json.loads((tmp_path / META_FILE).read_text())["hparams"]["base"] == "weekly+median3"
+    assert not np.allclose(served.median, unblended.forecast([history], [START], 168)[0].median)
+    from models.serving import forecaster_from_model
+    direct = forecaster_from_model(model, meta, torch.device("cpu"), precision="fp32").forecast([history], [START], 168)[0]
+    np.testing.assert_allclose(served.median, direct.median, rtol=1e-6)

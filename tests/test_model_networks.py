@@ -38,13 +38,15 @@ def _random_head(seed: int = 3) -> MultiHorizonForecaster:
     return model
 
 
-@pytest.fixture(scope="module", params=["fp32", "bf16"])
+@pytest.fixture(scope="module", params=[("fp32", 0.0), ("bf16", 0.0), ("bf16", 0.5)],
+                ids=["fp32", "bf16", "bf16-blend"])
 def random_forecaster(request):
     """An untrained network whose head has random weights, so its output depends on the encoder.
 
-    Every property is checked at both serving precisions of the encoder.
+    Every property is checked at both serving precisions of the encoder, and with the 3-week-median blend.
     """
-    return forecaster_for(_random_head(), precision=request.param)
+    precision, blend = request.param
+    return forecaster_for(_random_head(), precision=precision, blend_median3=blend)
 
 
 def test_forward_gives_every_horizon_and_ordered_quantiles():
@@ -64,6 +66,38 @@ def test_untrained_head_starts_at_weekly_seasonal_naive():
     window, future, _ = build_inputs(rng.gamma(2.0, 50.0, size=(2, 672)), np.full(2, 480_000))
     out = model(torch.from_numpy(window), torch.from_numpy(future))
     assert torch.allclose(out[..., 1], torch.from_numpy(future[..., 0]))
+
+
+def test_median3_base_halves_what_one_odd_week_moves():
+    model = untrained(seed=2, base="weekly+median3")
+    history = np.tile(50 + 40 * np.sin(2 * np.pi * np.arange(168) / 24), 4)
+    history[-168:-144] *= 0.2                                     # a holiday a week ago
+    window, future, _ = build_inputs(history[None, :], np.array([480_000]))
+    out = model(torch.from_numpy(window), torch.from_numpy(future))[0, :, 1].detach().numpy()
+    lag1, lag2, lag3 = future[0, :, 0], future[0, :, 1], future[0, :, 2]
+    np.testing.assert_allclose(out, 0.5 * lag1 + 0.5 * np.median([lag1, lag2, lag3], axis=0), rtol=1e-6)
+    assert np.all(out[:24] > lag1[:24]) and np.allclose(out[24:], lag1[24:])  # the odd day is pulled back up
+    assert model.hparams["base"] == "weekly+median3" and "base" not in untrained().hparams
+    with pytest.raises(ValueError, match="base"):
+        MultiHorizonForecaster(base="monthly")
+
+
+def test_blend_moves_the_median_toward_the_3_week_median_and_the_band_with_it():
+    from models.inference import NetworkEngine
+
+    model = _random_head(seed=4)
+    rng = np.random.default_rng(5)
+    contexts = rng.gamma(4.0, 50.0, size=(3, 672))
+    lasts = np.full(3, 480_000)
+    plain = NetworkEngine(model, torch.device("cpu")).predict(contexts, lasts)
+    lags = np.stack([contexts[:, 504:672], contexts[:, 336:504], contexts[:, 168:336]])   # 1, 2, 3 weeks back
+    for weight in (0.5, 1.0):
+        blended = NetworkEngine(model, torch.device("cpu"), blend_median3=weight).predict(contexts, lasts)
+        expected = (1 - weight) * plain[..., 1] + weight * np.median(lags, axis=0)
+        np.testing.assert_allclose(blended[..., 1], expected, rtol=1e-5)
+        np.testing.assert_allclose(blended[..., 2] - blended[..., 1], plain[..., 2] - plain[..., 1], atol=1e-3)
+    with pytest.raises(ValueError, match="blend_median3"):
+        NetworkEngine(model, torch.device("cpu"), blend_median3=1.5)
 
 
 def test_legacy_network_keeps_the_original_state_dict_names():

@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exclude-targets", action="append", default=[], metavar="FROM:TO",
                         help="date span (YYYY-MM-DD:YYYY-MM-DD) no training target may touch, to hold a "
                              "validation fold out; repeatable")
+    parser.add_argument("--blend-median3", type=float, default=_DEFAULTS.blend_median3, metavar="W",
+                        help="stored serving option: move each median (and its band) this share of the way "
+                             "to the median of the values 1, 2 and 3 weeks back (0..1)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         from models.training import excluded_spans
         excluded_spans(config.exclude_targets)
+        if not 0.0 <= config.blend_median3 <= 1.0:
+            raise ValueError(f"blend_median3 must lie in 0..1, got {config.blend_median3}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -40,6 +40,7 @@ class TrainConfig:
     mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
     head_base: str = "weekly"                 # or "weekly+median3": see MultiHorizonForecaster
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
+    blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -214,7 +215,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                      "fingerprint": fingerprint([synthetic, *real, repr(asdict(config))]),
                      "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
                                                              if real else "")},
-        "serving": {"fallback_to_seasonal_naive": False},
+        "serving": {"fallback_to_seasonal_naive": False, "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }
     return model, meta

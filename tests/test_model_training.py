@@ -71,13 +71,13 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     args = _parse(train_cli, ["--out", str(out), "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
                               "--synthetic-series", "4", "--synthetic-hours", "1000", "--real-csv", str(small_csv),
                               "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
-                              "--no-evaluate"])
+                              "--no-evaluate", "--blend-median3", "0.25"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
     assert fc.info["loaded"] and fc.info["version"] == "t"
     meta = json.loads((out / "model.json").read_text())
-    assert "first 65%" in meta["training"]["data"]
+    assert "first 65%" in meta["training"]["data"] and meta["serving"]["blend_median3"] == 0.25
 
 
 def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):
@@ -153,3 +153,9 @@ def test_train_command_names_a_bad_exclude_span(spec, tmp_path, capsys):
     args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--exclude-targets", spec])
     assert train_cli.run(args) == 2
     assert "exclude_targets" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+def test_train_command_refuses_a_blend_outside_0_to_1(tmp_path, capsys):
+    args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--blend-median3", "1.5"])
+    assert train_cli.run(args) == 2
+    assert "blend_median3" in capsys.readouterr().err and not (tmp_path / "m").exists()

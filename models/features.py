@@ -96,14 +96,15 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
     target_epoch = last + steps[None, :]                          # [N, H]
     t_hour, t_day = hour_and_weekday(target_epoch)
     angle = 2 * np.pi * t_hour / DAY
-    parts = [
-        norm32[:, lags],                                          # [N, H, 4] 1/2/3 weeks back, last day
-        np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
-                  np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1).astype(np.float32),  # [N, H, 5]
-    ]
-    if head_features > HEAD_FEATURES_BASE:
-        parts.append(_level_features(norm, lags[:, 3], horizon).astype(np.float32))  # [N, H, 3]
-    future = np.concatenate(parts, axis=-1)[..., :head_features]
+    full = HEAD_FEATURES_ALL if head_features > HEAD_FEATURES_BASE else HEAD_FEATURES_BASE
+    future = np.empty((n, horizon, full), dtype=np.float32)      # filled in place: no concatenation
+    future[..., :4] = norm32[:, lags]                             # 1/2/3 weeks back, last day
+    future[..., 4:9] = np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
+                                 np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1)
+    if full > HEAD_FEATURES_BASE:
+        future[..., 9:] = _level_features(norm, lags[:, 3], horizon)
+    if head_features != full:
+        future = np.ascontiguousarray(future[..., :head_features])
     return window_x, future, scale
 
 
@@ -113,11 +114,15 @@ def _level_features(norm: np.ndarray, last_day: np.ndarray, horizon: int) -> np.
     The last observed day's weekly-naive residual at the target's hour of day, and the difference of
     the last 24 h and last 168 h means from the same spans one week before (normalised units).
     """
-    residual = norm[:, last_day] - norm[:, last_day - WEEK]       # [N, H]
+    first = norm.shape[1] - DAY                                   # the last day's values only: a small gather
+    residual = (norm[:, first:] - norm[:, first - WEEK:-WEEK])[:, last_day - first]   # [N, H]
     day = norm[:, -DAY:].mean(axis=1) - norm[:, -DAY - WEEK:-WEEK].mean(axis=1)       # [N]
     week = norm[:, -WEEK:].mean(axis=1) - norm[:, -2 * WEEK:-WEEK].mean(axis=1)       # [N]
-    spans = np.broadcast_to(np.stack([day, week], axis=-1)[:, None, :], (len(norm), horizon, 2))
-    return np.clip(np.concatenate([residual[..., None], spans], axis=-1), -LEVEL_CLIP, LEVEL_CLIP)
+    out = np.empty((len(norm), horizon, 3), dtype=np.float32)    # clipped in float64, stored as float32
+    out[..., 0] = np.clip(residual, -LEVEL_CLIP, LEVEL_CLIP)
+    out[..., 1] = np.clip(day, -LEVEL_CLIP, LEVEL_CLIP)[:, None]
+    out[..., 2] = np.clip(week, -LEVEL_CLIP, LEVEL_CLIP)[:, None]
+    return out
 
 
 def as_histories(histories: Sequence) -> list[np.ndarray]:

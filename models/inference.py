@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from models.features import CONTEXT_HOURS, WEEK, build_inputs, hour_and_weekday
-from models.network import LegacyAttentionLSTM, MultiHorizonForecaster
+from models.network import LegacyAttentionLSTM, MultiHorizonForecaster, weekly_median3
 
 ENCODER_CHUNK = 64    # rows per LSTM call: measured faster on 2 cores than one huge batch (cache)
 
@@ -65,7 +65,7 @@ class NetworkEngine:
             parts = [self.model(w, f) for w, f in zip(window.split(ENCODER_CHUNK), future.split(ENCODER_CHUNK))]
             out = torch.cat(parts)                                # [N, H, 3] normalised
             if self.blend_median3:                                # move the median part way to the 3-week median
-                shift = self.blend_median3 * (future[..., :3].median(dim=-1).values - out[..., 1])   # [N, H]
+                shift = self.blend_median3 * (weekly_median3(future) - out[..., 1])   # [N, H]
                 out = out + shift.unsqueeze(-1)                   # the band moves with it
             return out.double().cpu().numpy()
 

@@ -159,3 +159,24 @@ def test_train_command_refuses_a_blend_outside_0_to_1(tmp_path, capsys):
     args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--blend-median3", "1.5"])
     assert train_cli.run(args) == 2
     assert "blend_median3" in capsys.readouterr().err and not (tmp_path / "m").exists()
+
+
+def test_holiday_folds_cover_every_holiday_case_target(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "validate_model", Path(__file__).resolve().parent.parent / "benchmarks" / "validate_model.py")
+    validate_model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(validate_model)
+    stamps = np.datetime64("2013-01-01T00") + np.arange(8760).astype("timedelta64[h]")
+    path = tmp_path / "year.csv"
+    path.write_text("timestamp,x\n" + "\n".join(f"{str(t).replace('T', ' ')}:00:00,{i % 24}"
+                                                 for i, t in enumerate(stamps)) + "\n")
+    cases = validate_model.holiday_cases(str(path))
+    assert len(cases.labels) == 27 * len(validate_model.HOLIDAY_FOLDS)      # every 12 h over 14 days
+    spans = excluded_spans(validate_model.fold_spans())
+    first_target = cases.lasts + 1
+    inside = [any(since <= t and t + 168 <= to for since, to in spans) for t in first_target]
+    assert all(inside)
+    np.testing.assert_array_equal(cases.actuals[:, 0], (first_target % 24).astype(float))   # aligned in time

@@ -147,6 +147,7 @@ def test_head_base_and_serving_blend_come_back_from_the_artifact(tmp_path):
     served = load_forecaster(tmp_path, device="cpu", precision="fp32").forecast([history], [START], 168)[0]
     unblended = load_forecaster(tmp_path, device="cpu", precision="fp32", blend_median3=0.0)
     assert json.loads((tmp_path / META_FILE).read_text())["hparams"]["base"] == "weekly+median3"
+    assert load_forecaster(tmp_path, device="cpu").info["blend_median3"] == 0.5
     assert not np.allclose(served.median, unblended.forecast([history], [START], 168)[0].median)
     from models.serving import forecaster_from_model
     direct = forecaster_from_model(model, meta, torch.device("cpu"), precision="fp32").forecast([history], [START], 168)[0]

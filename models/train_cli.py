@@ -40,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blend-median3", type=float, default=_DEFAULTS.blend_median3, metavar="W",
                         help="stored serving option: move each median (and its band) this share of the way "
                              "to the median of the values 1, 2 and 3 weeks back (0..1)")
+    parser.add_argument("--fallback-to-seasonal-naive", action="store_true",
+                        help="stored serving option: serve weekly seasonal naive for a series whose network "
+                             "forecast of its own last week lost to weekly seasonal naive")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",

@@ -41,6 +41,7 @@ class TrainConfig:
     head_base: str = "weekly"                 # or "weekly+median3": see MultiHorizonForecaster
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
+    fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -215,7 +216,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                      "fingerprint": fingerprint([synthetic, *real, repr(asdict(config))]),
                      "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
                                                              if real else "")},
-        "serving": {"fallback_to_seasonal_naive": False, "blend_median3": config.blend_median3},
+        "serving": {"fallback_to_seasonal_naive": config.fallback_to_seasonal_naive,
+                    "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }
     return model, meta

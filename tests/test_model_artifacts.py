@@ -152,3 +152,19 @@ def test_head_base_and_serving_blend_come_back_from_the_artifact(tmp_path):
     from models.serving import forecaster_from_model
     direct = forecaster_from_model(model, meta, torch.device("cpu"), precision="fp32").forecast([history], [START], 168)[0]
     np.testing.assert_allclose(served.median, direct.median, rtol=1e-6)
+
+
+def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_override_it(tmp_path):
+    model = untrained(seed=5, median_shift=0.3, hidden_size=16, head_hidden=8)   # 30% too high: loses its backtest
+    meta = {"name": "attention_bilstm", "version": "t3", "quantiles": [0.1, 0.5, 0.9], "context_hours": 672,
+            "serving": {"fallback_to_seasonal_naive": True}}
+    save_native(model, meta, tmp_path)
+    history = np.tile(HISTORY[:168], 4)
+    served = load_forecaster(tmp_path, device="cpu", precision="fp32")
+    assert served.info["fallback_to_seasonal_naive"] is True
+    out = served.forecast([history], [START], 168)[0]
+    assert out.method == "seasonal_naive" and out.backtest["mase_model"] > out.backtest["mase_seasonal_naive"]
+    np.testing.assert_allclose(out.median, history[-168:])
+    network = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_to_seasonal_naive=False)
+    assert network.info["fallback_to_seasonal_naive"] is False
+    assert network.forecast([history], [START], 168)[0].method == "attention_bilstm"

@@ -202,13 +202,13 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too)."""
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
-    fallback = serving.get("fallback_to_seasonal_naive", False) \
-        if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive
+    fallback = bool(serving.get("fallback_to_seasonal_naive", False)
+                    if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive)
     blend = serving.get("blend_median3", 0.0) if blend_median3 is None else blend_median3
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    info["fallback_to_seasonal_naive"] = bool(fallback)
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), bool(fallback))
+    info["fallback_to_seasonal_naive"] = fallback
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)

@@ -51,7 +51,9 @@ class Forecaster:
 
     def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
                  fallback_to_seasonal_naive: bool = False):
-        self._info, self._engine = info, engine
+        self._info, self._engine = dict(info), engine
+        if engine is not None:                                    # what serves says whether it falls back
+            self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -188,8 +190,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
-                    version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12],
-                    fallback_to_seasonal_naive=bool(fallback_to_seasonal_naive))
+                    version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
         return Forecaster(info, engine, None, bool(fallback_to_seasonal_naive))
     except (artifacts.ArtifactError, RuntimeError, ValueError, OSError) as exc:
         info["error"] = str(exc)
@@ -210,5 +211,4 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    info["fallback_to_seasonal_naive"] = fallback
     return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)

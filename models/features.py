@@ -93,19 +93,31 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
     window_x = np.stack([norm32[:, rows], norm32[:, rows - DAY], norm32[:, rows - WEEK], *calendar],
                         axis=-1)                                  # [N, W, 5]
 
-    target_epoch = last + steps[None, :]                          # [N, H]
-    t_hour, t_day = hour_and_weekday(target_epoch)
-    angle = 2 * np.pi * t_hour / DAY
     full = HEAD_FEATURES_ALL if head_features > HEAD_FEATURES_BASE else HEAD_FEATURES_BASE
     future = np.empty((n, horizon, full), dtype=np.float32)      # filled in place: no concatenation
-    future[..., :4] = norm32[:, lags]                             # 1/2/3 weeks back, last day
-    future[..., 4:9] = np.stack([t_hour / 23.0, t_day / 6.0, np.sin(angle), np.cos(angle),
-                                 np.broadcast_to(steps / horizon, t_hour.shape)], axis=-1)
+    for k in range(3):                                            # 1/2/3 weeks back: contiguous slices
+        future[..., k] = norm32[:, lags[0, k]:lags[0, k] + horizon]
+    future[..., 3] = norm32[:, lags[:, 3]]                        # the last observed day, same hour
+    future[..., 4:9] = _calendar_features(last[:, 0], steps, horizon)
     if full > HEAD_FEATURES_BASE:
         future[..., 9:] = _level_features(norm, lags[:, 3], horizon)
     if head_features != full:
         future = np.ascontiguousarray(future[..., :head_features])
     return window_x, future, scale
+
+
+def _calendar_features(last_epoch_hours: np.ndarray, steps: np.ndarray, horizon: int) -> np.ndarray:
+    """[N, H, 5] target-hour calendar codes, computed once per distinct hour of week of the last hour.
+
+    The codes depend on the last epoch hour only through its hour of week, and a batch (its backtest
+    rows included) rarely holds more than a few, so this is a small table gathered per row.
+    """
+    phase, row = np.unique(last_epoch_hours % WEEK, return_inverse=True)
+    hour, day = hour_and_weekday(phase[:, None] + steps[None, :])           # [U, H]
+    angle = 2 * np.pi * hour / DAY
+    table = np.stack([hour / 23.0, day / 6.0, np.sin(angle), np.cos(angle),
+                      np.broadcast_to(steps / horizon, hour.shape)], axis=-1).astype(np.float32)  # [U, H, 5]
+    return table[row.reshape(-1)]
 
 
 def _level_features(norm: np.ndarray, last_day: np.ndarray, horizon: int) -> np.ndarray:

@@ -48,6 +48,17 @@ def test_head_features_are_the_target_hours_past_values():
         np.testing.assert_allclose(f[h - 1, 3], x[last_same_hour], rtol=1e-5)
 
 
+def test_each_row_gets_the_calendar_of_its_own_target_hours():
+    lasts = np.array([LAST, LAST + 5, LAST - 168, LAST + 5, LAST - 1000])   # repeated and distinct phases
+    _, future, _ = build_inputs(np.tile(_series()[:672], (len(lasts), 1)), lasts)
+    for row, last in enumerate(lasts):
+        hour, weekday = hour_and_weekday(last + np.arange(1, 169))
+        np.testing.assert_allclose(future[row, :, 4], hour / 23, rtol=1e-6)
+        np.testing.assert_allclose(future[row, :, 5], weekday / 6, rtol=1e-6)
+        np.testing.assert_allclose(future[row, :, 6], np.sin(2 * np.pi * hour / 24), atol=1e-6)
+        np.testing.assert_allclose(future[row, :, 8], np.arange(1, 169) / 168, rtol=1e-6)
+
+
 def test_scale_is_the_context_mean_and_zero_stays_zero():
     x = _series()[:672]
     window, future, scale = build_inputs(np.stack([x, np.zeros(672)]), np.array([LAST, LAST]))

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
+from models.train_cli import fade_hours  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -74,6 +75,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fallback", choices=("stored", "both"), default="stored",
                         help="score each model with its stored fallback_to_seasonal_naive, or both off and on")
+    parser.add_argument("--fallback-fade", type=fade_hours, default=None, metavar="FULL:END",
+                        help="override the stored fallback_fade_hours: naive through hour FULL, the network from END")
     parser.add_argument("--print-folds", action="store_true",
                         help="print the capplan train arguments that hold the holiday cases out, and exit")
     args = parser.parse_args()
@@ -88,11 +91,13 @@ def main() -> int:
     variants = [None] if args.fallback == "stored" else [False, True]
     for directory in args.model_dirs:
         for fallback in variants:
-            forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback)
+            forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
+                                         fallback_fade_hours=args.fallback_fade)
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
-            label = f"{directory[-32:]} fb={'on' if forecaster.info['fallback_to_seasonal_naive'] else 'off'}"
+            fade = "{}:{}".format(*forecaster.info["fallback_fade_hours"])
+            label = f"{directory[-28:]} fb={fade if forecaster.info['fallback_to_seasonal_naive'] else 'off'}"
             ratios = []
             for name, cases in sets.items():
                 report = evaluate(forecaster, cases, with_mstl=False)

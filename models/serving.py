@@ -18,6 +18,7 @@ from models.inference import LegacyEngine, NetworkEngine
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
 QUANTILES = [0.1, 0.5, 0.9]
 SHORT_HISTORY_HOURS = 216     # the window (48 h) plus its lag_168
+WHOLE_WEEK_FALLBACK = (HORIZON_HOURS, HORIZON_HOURS)   # fallback_fade_hours of 1.2.0: naive for all 168 hours
 
 
 class ModelNotLoaded(RuntimeError):
@@ -33,11 +34,27 @@ class ForecastOutput:
     median: np.ndarray      # [hours_ahead] float64, finite, >= 0; hour k is last_timestamp + (k+1) h
     p10: np.ndarray         # [hours_ahead], p10 <= median <= p90
     p90: np.ndarray
-    method: str             # "attention_bilstm" | "seasonal_naive" | "legacy_attention_lstm"
+    method: str             # "attention_bilstm" | "seasonal_naive" | "seasonal_naive_then_attention_bilstm"
+                            # | "legacy_attention_lstm"
     backtest: dict | None   # None when history < 2 weeks
     history_hours: int
     padded_hours: int
     notes: list[str] = field(default_factory=list)
+
+
+def fallback_shares(fade_hours: tuple[int, int], horizon: int = HORIZON_HOURS) -> np.ndarray:
+    """[horizon] share of weekly naive in a fallen-back forecast: 1 through hour ``full``, 0 from ``end`` on.
+
+    ``fade_hours = (full, end)``, 1 <= full <= end <= horizon; linear in between.
+    """
+    full, end = (int(h) for h in fade_hours)
+    if not 1 <= full <= end <= horizon:
+        raise ValueError(f"fallback_fade_hours must be (full, end) with 1 <= full <= end <= {horizon}, "
+                         f"got {tuple(fade_hours)!r}")
+    hours = np.arange(1, horizon + 1)
+    if end == full:
+        return (hours <= full).astype(np.float64)
+    return np.clip((end - hours) / (end - full), 0.0, 1.0)
 
 
 def _device(name: str) -> torch.device:
@@ -50,10 +67,14 @@ class Forecaster:
     """A loaded (or refused) model directory; ``info`` says which."""
 
     def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
-                 fallback_to_seasonal_naive: bool = False):
+                 fallback_to_seasonal_naive: bool = False,
+                 fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK):
         self._info, self._engine = dict(info), engine
-        if engine is not None:                                    # what serves says whether it falls back
+        self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
+        self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
+        if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
+            self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -123,14 +144,29 @@ class Forecaster:
                 notes.append("band from the 10th and 90th percentiles of the backtest week's errors")
             lost = report["mase_model"] > report["mase_seasonal_naive"] * (1 + 1e-5)   # not float32 noise
             if self.fallback_to_seasonal_naive and lost:
-                method, median = "seasonal_naive", seasonal_naive(values, HORIZON_HOURS)
-                p10, p90 = _residual_band(median, actual - scores["naive"][j])
-                notes.append("the network lost its backtest to weekly seasonal naive, which served instead")
+                method, (median, p10, p90) = self._fall_back(values, actual - scores["naive"][j], hours,
+                                                             median, p10, p90, notes=notes)
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
                               p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=report, history_hours=len(values),
                               padded_hours=n_pad, notes=notes)
+
+
+    def _fall_back(self, values: np.ndarray, naive_errors: np.ndarray, hours: int, *network: np.ndarray,
+                   notes: list[str]) -> tuple[str, tuple[np.ndarray, ...]]:
+        """Weekly naive, with the band of its backtest errors, mixed into the network's quantiles by hour."""
+        naive = seasonal_naive(values, HORIZON_HOURS)
+        share = self._naive_share                                 # [168]
+        mixed = tuple(share * n + (1 - share) * q
+                      for n, q in zip((naive, *_residual_band(naive, naive_errors)), network))
+        full, end = self.fallback_fade_hours
+        if end == full == HORIZON_HOURS or hours <= full:
+            notes.append("the network lost its backtest to weekly seasonal naive, which served instead")
+            return "seasonal_naive", mixed
+        notes.append(f"the network lost its backtest to weekly seasonal naive, which served hours 1-{full}, "
+                     f"fading into the network by hour {end}")
+        return "seasonal_naive_then_attention_bilstm", mixed
 
 
 def _daily_changes(values: np.ndarray) -> np.ndarray:
@@ -169,7 +205,8 @@ def _validate(histories, last_timestamps, hours_ahead) -> tuple[list[np.ndarray]
 def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "auto",
                     allow_unsafe_pickle: bool = False,
                     fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
-                    blend_median3: float | None = None) -> Forecaster:
+                    blend_median3: float | None = None,
+                    fallback_fade_hours: tuple[int, int] | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -187,7 +224,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                                           f"nor the original {artifacts.LEGACY_WEIGHTS}")
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
-            return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3)
+            return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
+                                         fallback_fade_hours)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -199,16 +237,18 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
 
 def forecaster_from_model(model, meta: dict, device: torch.device | None = None, info: dict | None = None,
                           fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
-                          blend_median3: float | None = None) -> Forecaster:
+                          blend_median3: float | None = None,
+                          fallback_fade_hours: tuple[int, int] | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too)."""
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
     fallback = bool(serving.get("fallback_to_seasonal_naive", False)
                     if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive)
     blend = serving.get("blend_median3", 0.0) if blend_median3 is None else blend_median3
+    fade = fallback_fade_hours or serving.get("fallback_fade_hours", WHOLE_WEEK_FALLBACK)
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, tuple(fade))

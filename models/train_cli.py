@@ -43,10 +43,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fallback-to-seasonal-naive", action="store_true",
                         help="stored serving option: serve weekly seasonal naive for a series whose network "
                              "forecast of its own last week lost to weekly seasonal naive")
+    parser.add_argument("--fallback-fade-hours", type=fade_hours, default=_DEFAULTS.fallback_fade_hours,
+                        metavar="FULL:END",
+                        help="stored serving option: the fallback serves weekly naive through hour FULL and fades "
+                             "into the network by hour END (default 168:168, the whole week)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
                         help="skip the held-out rolling-origin evaluation stored in the artifact")
+
+
+def fade_hours(text: str) -> tuple[int, int]:
+    """``FULL:END`` -> (full, end), checked as the forecaster checks it."""
+    from models.serving import fallback_shares
+
+    try:
+        full, end = (int(part) for part in text.split(":"))
+        fallback_shares((full, end))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"FULL:END with 1 <= FULL <= END <= 168, got {text!r} ({exc})") from None
+    return full, end
 
 
 def run(args: argparse.Namespace) -> int:

@@ -42,6 +42,7 @@ class TrainConfig:
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
+    fallback_fade_hours: tuple[int, int] = (HORIZON_HOURS, HORIZON_HOURS)   # serving: its naive share fades by hour
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -217,6 +218,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                      "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
                                                              if real else "")},
         "serving": {"fallback_to_seasonal_naive": config.fallback_to_seasonal_naive,
+                    "fallback_fade_hours": list(config.fallback_fade_hours),
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

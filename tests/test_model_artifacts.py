@@ -162,9 +162,16 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     history = np.tile(HISTORY[:168], 4)
     served = load_forecaster(tmp_path, device="cpu", precision="fp32")
     assert served.info["fallback_to_seasonal_naive"] is True
+    assert served.info["fallback_fade_hours"] == [168, 168]       # absent from 1.2.0's file: the whole week
     out = served.forecast([history], [START], 168)[0]
     assert out.method == "seasonal_naive" and out.backtest["mase_model"] > out.backtest["mase_seasonal_naive"]
     np.testing.assert_allclose(out.median, history[-168:])
     network = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_to_seasonal_naive=False)
     assert network.info["fallback_to_seasonal_naive"] is False
     assert network.forecast([history], [START], 168)[0].method == "attention_bilstm"
+    meta["serving"]["fallback_fade_hours"] = [24, 72]
+    save_native(model, meta, tmp_path)
+    faded = load_forecaster(tmp_path, device="cpu", precision="fp32")
+    assert faded.info["fallback_fade_hours"] == [24, 72]
+    assert faded.forecast([history], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
+    assert load_forecaster(tmp_path, device="cpu", fallback_fade_hours=(168, 168)).info["fallback_fade_hours"] == [168, 168]

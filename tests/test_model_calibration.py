@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, seasonal_naive
+from models.serving import fallback_shares
 from tests.test_model_networks import START, forecaster_for, untrained
 
 WEEKS = 5
@@ -48,6 +49,36 @@ def test_fallback_serves_seasonal_naive_when_the_network_lost_and_only_when_aske
     assert guarded.method == "seasonal_naive"
     np.testing.assert_allclose(guarded.median, PERIODIC[-168:])
     assert any("seasonal naive" in note for note in guarded.notes)
+
+
+def test_fallback_shares_hold_naive_then_fade_linearly_into_the_network():
+    shares = fallback_shares((24, 72))
+    assert shares.shape == (168,) and np.all(shares[:24] == 1) and np.all(shares[71:] == 0)
+    assert shares[47] == pytest.approx(0.5) and np.all(np.diff(shares) <= 0)
+    assert np.all(fallback_shares((168, 168)) == 1)
+    assert np.array_equal(fallback_shares((24, 24)), np.arange(1, 169) <= 24)
+    for bad in ((0, 10), (72, 24), (24, 169)):
+        with pytest.raises(ValueError, match="fallback_fade_hours"):
+            fallback_shares(bad)
+
+
+def test_a_fading_fallback_serves_naive_first_and_the_network_from_the_fade_end():
+    fooled = untrained(seed=0, median_shift=0.3)
+    network = forecaster_for(fooled).forecast([PERIODIC], [START], 168)[0]
+    faded = forecaster_for(fooled, fallback_to_seasonal_naive=True, fallback_fade_hours=(24, 72))
+    week, day = faded.forecast([PERIODIC, PERIODIC], [START, START], [168, 24])
+    naive = PERIODIC[-168:]
+    assert week.method == "seasonal_naive_then_attention_bilstm" and day.method == "seasonal_naive"
+    assert any("fading into the network by hour 72" in note for note in week.notes)
+    np.testing.assert_allclose(week.median[:24], naive[:24])
+    np.testing.assert_allclose(day.median, naive[:24])
+    np.testing.assert_allclose(week.median[71:], network.median[71:])
+    np.testing.assert_allclose(week.p90[71:], network.p90[71:])
+    middle = slice(24, 71)                                        # hours 25..71 lie between the two
+    low, high = np.minimum(naive, network.median)[middle], np.maximum(naive, network.median)[middle]
+    assert np.all(week.median[middle] >= low - 1e-9) and np.all(week.median[middle] <= high + 1e-9)
+    assert np.all(week.p10 <= week.median) and np.all(week.median <= week.p90)
+    assert faded.info["fallback_fade_hours"] == [24, 72]
 
 
 def test_fallback_keeps_the_network_when_it_did_not_lose():

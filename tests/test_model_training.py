@@ -71,14 +71,23 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     args = _parse(train_cli, ["--out", str(out), "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8",
                               "--synthetic-series", "4", "--synthetic-hours", "1000", "--real-csv", str(small_csv),
                               "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
-                              "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive"])
+                              "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive",
+                              "--fallback-fade-hours", "24:72"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
     assert fc.info["loaded"] and fc.info["version"] == "t" and fc.info["fallback_to_seasonal_naive"]
     meta = json.loads((out / "model.json").read_text())
     assert "first 65%" in meta["training"]["data"] and meta["serving"]["blend_median3"] == 0.25
-    assert meta["serving"]["fallback_to_seasonal_naive"] is True
+    assert meta["serving"]["fallback_to_seasonal_naive"] is True and meta["serving"]["fallback_fade_hours"] == [24, 72]
+    assert fc.info["fallback_fade_hours"] == [24, 72]
+
+
+@pytest.mark.parametrize("text", ["72:24", "24", "a:b", "0:72", "24:200"])
+def test_train_command_refuses_a_fade_it_cannot_serve(text, capsys):
+    with pytest.raises(SystemExit):
+        _parse(train_cli, ["--fallback-fade-hours", text])
+    assert "--fallback-fade-hours" in capsys.readouterr().err
 
 
 def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):

@@ -170,6 +170,7 @@ export function renderScenarios(scenarios) {
 const METHOD_NAMES = {
   attention_bilstm: "Attention BiLSTM",
   seasonal_naive: "Seasonal naive (fallback)",
+  seasonal_naive_then_attention_bilstm: "Seasonal naive, fading into the BiLSTM (fallback)",
   legacy_attention_lstm: "Legacy attention LSTM",
 };
 

@@ -152,7 +152,6 @@ class Forecaster:
                               method=method, backtest=report, history_hours=len(values),
                               padded_hours=n_pad, notes=notes)
 
-
     def _fall_back(self, values: np.ndarray, naive_errors: np.ndarray, hours: int, *network: np.ndarray,
                    notes: list[str]) -> tuple[str, tuple[np.ndarray, ...]]:
         """Weekly naive, with the band of its backtest errors, mixed into the network's quantiles by hour."""
@@ -161,7 +160,7 @@ class Forecaster:
         mixed = tuple(share * n + (1 - share) * q
                       for n, q in zip((naive, *_residual_band(naive, naive_errors)), network))
         full, end = self.fallback_fade_hours
-        if end == full == HORIZON_HOURS or hours <= full:
+        if hours <= full:                                         # every requested hour is naive's
             notes.append("the network lost its backtest to weekly seasonal naive, which served instead")
             return "seasonal_naive", mixed
         notes.append(f"the network lost its backtest to weekly seasonal naive, which served hours 1-{full}, "

@@ -42,7 +42,7 @@ class TrainConfig:
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
-    fallback_fade_hours: tuple[int, int] = (HORIZON_HOURS, HORIZON_HOURS)   # serving: its naive share fades by hour
+    fallback_fade_hours: tuple[int, int] = (HORIZON_HOURS, HORIZON_HOURS)   # serving: naive through FULL, gone by END
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate

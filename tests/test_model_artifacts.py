@@ -174,4 +174,5 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     faded = load_forecaster(tmp_path, device="cpu", precision="fp32")
     assert faded.info["fallback_fade_hours"] == [24, 72]
     assert faded.forecast([history], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
-    assert load_forecaster(tmp_path, device="cpu", fallback_fade_hours=(168, 168)).info["fallback_fade_hours"] == [168, 168]
+    whole_week = load_forecaster(tmp_path, device="cpu", fallback_fade_hours=(168, 168))
+    assert whole_week.info["fallback_fade_hours"] == [168, 168]

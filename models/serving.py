@@ -250,4 +250,4 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, tuple(fade))
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade)

@@ -61,7 +61,7 @@ def fade_hours(text: str) -> tuple[int, int]:
         full, end = (int(part) for part in text.split(":"))
         fallback_shares((full, end))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"FULL:END with 1 <= FULL <= END <= 168, got {text!r} ({exc})") from None
+        raise argparse.ArgumentTypeError(f"FULL:END expected, got {text!r}: {exc}") from None
     return full, end
 
 

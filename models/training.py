@@ -15,6 +15,7 @@ from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, rea
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
 from models.generator import generate_set
 from models.network import MultiHorizonForecaster
+from models.serving import WHOLE_WEEK_FALLBACK
 
 VALIDATION_SHARE = 0.08   # the last 8 points of the real training 65% validate instead of training
 DEFAULT_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nyc_departures_hourly.csv"
@@ -42,7 +43,7 @@ class TrainConfig:
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
-    fallback_fade_hours: tuple[int, int] = (HORIZON_HOURS, HORIZON_HOURS)   # serving: naive through FULL, gone by END
+    fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate

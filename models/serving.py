@@ -57,6 +57,25 @@ def fallback_shares(fade_hours: tuple[int, int], horizon: int = HORIZON_HOURS) -
     return np.clip((end - hours) / (end - full), 0.0, 1.0)
 
 
+def week_change(values: np.ndarray) -> float:
+    """Mean absolute change from the week before to the last week, as a share of the last week's mean.
+
+    0 for two identical weeks; huge when the last week is all zero and the one before was not.
+    """
+    last, before = values[-WEEK:], values[-2 * WEEK:-WEEK]
+    change = float(np.abs(last - before).mean())
+    return change / max(float(last.mean()), 1e-12) if change > 0 else 0.0
+
+
+def _week_change_limit(limit: float | None) -> float | None:
+    """None (or infinity) lifts the limit; otherwise a positive share."""
+    if limit is None or limit == float("inf"):
+        return None
+    if isinstance(limit, bool) or not float(limit) > 0:
+        raise ValueError(f"fallback_max_week_change must be a positive share or None, got {limit!r}")
+    return float(limit)
+
+
 def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -68,13 +87,16 @@ class Forecaster:
 
     def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
                  fallback_to_seasonal_naive: bool = False,
-                 fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK):
+                 fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK,
+                 fallback_max_week_change: float | None = None):
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
+        self.fallback_max_week_change = _week_change_limit(fallback_max_week_change)
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
+            self._info["fallback_max_week_change"] = self.fallback_max_week_change
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -143,7 +165,7 @@ class Forecaster:
                 report["coverage"] = float(coverage(actual, *_residual_band(past[:, 1], actual - past[:, 1])))
                 notes.append("band from the 10th and 90th percentiles of the backtest week's errors")
             lost = report["mase_model"] > report["mase_seasonal_naive"] * (1 + 1e-5)   # not float32 noise
-            if self.fallback_to_seasonal_naive and lost:
+            if self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes):
                 method, (median, p10, p90) = self._fall_back(values, actual - scores["naive"][j], hours,
                                                              median, p10, p90, notes=notes)
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
@@ -151,6 +173,19 @@ class Forecaster:
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=report, history_hours=len(values),
                               padded_hours=n_pad, notes=notes)
+
+    def _regular_enough(self, values: np.ndarray, notes: list[str]) -> bool:
+        """Whether weeks repeat closely enough that one lost backtest week says naive will win the next."""
+        limit = self.fallback_max_week_change
+        if limit is None:
+            return True
+        change = week_change(values)
+        if change < limit:
+            return True
+        notes.append(f"the network lost its backtest to weekly seasonal naive, but the last week differs from "
+                     f"the week before by {change:.0%} of its mean (the fallback's limit is {limit:.0%}): "
+                     f"the network served")
+        return False
 
     def _fall_back(self, values: np.ndarray, naive_errors: np.ndarray, hours: int, *network: np.ndarray,
                    notes: list[str]) -> tuple[str, tuple[np.ndarray, ...]]:
@@ -205,7 +240,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     allow_unsafe_pickle: bool = False,
                     fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
                     blend_median3: float | None = None,
-                    fallback_fade_hours: tuple[int, int] | None = None) -> Forecaster:
+                    fallback_fade_hours: tuple[int, int] | None = None,
+                    fallback_max_week_change: float | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -224,7 +260,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
-                                         fallback_fade_hours)
+                                         fallback_fade_hours, fallback_max_week_change)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -237,17 +273,24 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
 def forecaster_from_model(model, meta: dict, device: torch.device | None = None, info: dict | None = None,
                           fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
                           blend_median3: float | None = None,
-                          fallback_fade_hours: tuple[int, int] | None = None) -> Forecaster:
-    """A Forecaster around an in-memory network and its artifact metadata (training uses this too)."""
+                          fallback_fade_hours: tuple[int, int] | None = None,
+                          fallback_max_week_change: float | None = None) -> Forecaster:
+    """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
+
+    Serving options left None come from ``meta["serving"]``; ``fallback_max_week_change=math.inf`` lifts
+    a stored limit.
+    """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
     fallback = bool(serving.get("fallback_to_seasonal_naive", False)
                     if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive)
     blend = serving.get("blend_median3", 0.0) if blend_median3 is None else blend_median3
     fade = fallback_fade_hours or serving.get("fallback_fade_hours", WHOLE_WEEK_FALLBACK)
+    limit = (serving.get("fallback_max_week_change") if fallback_max_week_change is None
+             else fallback_max_week_change)
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit)

@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="FULL:END",
                         help="stored serving option: the fallback serves weekly naive through hour FULL and fades "
                              "into the network by hour END (default 168:168, the whole week)")
+    parser.add_argument("--fallback-max-week-change", type=week_change_limit,
+                        default=_DEFAULTS.fallback_max_week_change, metavar="SHARE",
+                        help="stored serving option: the fallback serves only series whose last week differs "
+                             "from the week before by less than SHARE of its mean (default: no limit)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -63,6 +67,17 @@ def fade_hours(text: str) -> tuple[int, int]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"FULL:END expected, got {text!r}: {exc}") from None
     return full, end
+
+
+def week_change_limit(text: str) -> float:
+    """A positive share, as the forecaster checks it."""
+    try:
+        value = float(text)
+        if not value > 0 or value == float("inf"):
+            raise ValueError("it must be a positive number")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"a positive share expected, got {text!r}: {exc}") from None
+    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ class TrainConfig:
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
     fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
+    fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -220,6 +221,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                                                              if real else "")},
         "serving": {"fallback_to_seasonal_naive": config.fallback_to_seasonal_naive,
                     "fallback_fade_hours": list(config.fallback_fade_hours),
+                    "fallback_max_week_change": config.fallback_max_week_change,
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

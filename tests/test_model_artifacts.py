@@ -176,3 +176,14 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     assert faded.forecast([history], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
     whole_week = load_forecaster(tmp_path, device="cpu", fallback_fade_hours=(168, 168))
     assert whole_week.info["fallback_fade_hours"] == [168, 168]
+    assert faded.info["fallback_max_week_change"] is None          # absent from 1.3.0's file: no limit
+    shifted = np.concatenate([history[:-168], history[-168:] * 0.6])   # lost, but its weeks do not repeat
+    meta["serving"]["fallback_max_week_change"] = 0.2
+    save_native(model, meta, tmp_path)
+    limited = load_forecaster(tmp_path, device="cpu", precision="fp32")
+    assert limited.info["fallback_max_week_change"] == 0.2
+    assert [o.method for o in limited.forecast([history, shifted], [START, START], 168)] == [
+        "seasonal_naive_then_attention_bilstm", "attention_bilstm"]
+    lifted = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_max_week_change=float("inf"))
+    assert lifted.info["fallback_max_week_change"] is None
+    assert lifted.forecast([shifted], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, seasonal_naive
-from models.serving import fallback_shares
+from models.serving import fallback_shares, week_change
 from tests.test_model_networks import START, forecaster_for, untrained
 
 WEEKS = 5
@@ -79,6 +79,32 @@ def test_a_fading_fallback_serves_naive_first_and_the_network_from_the_fade_end(
     assert np.all(week.median[middle] >= low - 1e-9) and np.all(week.median[middle] <= high + 1e-9)
     assert np.all(week.p10 <= week.median) and np.all(week.median <= week.p90)
     assert faded.info["fallback_fade_hours"] == [24, 72]
+
+
+def test_week_change_is_the_last_weeks_mean_absolute_change_as_a_share_of_its_mean():
+    assert week_change(PERIODIC) == 0.0
+    halved = np.concatenate([PERIODIC[:-168], PERIODIC[-168:] * 0.5])
+    assert week_change(halved) == pytest.approx(1.0)              # changed by 0.5x, the new mean is 0.5x
+    assert week_change(np.concatenate([PERIODIC[:-168], np.zeros(168)])) > 1e6
+    assert week_change(np.zeros(400)) == 0.0
+
+
+def test_a_week_change_limit_keeps_the_network_on_series_whose_weeks_do_not_repeat():
+    fooled = untrained(seed=0, median_shift=0.3)                  # loses to naive on both series below
+    shifted = np.concatenate([PERIODIC[:-168], PERIODIC[-168:] * 0.6])   # the last week dropped by 40%
+    limited = forecaster_for(fooled, fallback_to_seasonal_naive=True, fallback_max_week_change=0.2)
+    regular, irregular = limited.forecast([PERIODIC, shifted], [START, START], 168)
+    assert regular.method == "seasonal_naive"                     # weeks repeat: the fallback serves
+    assert irregular.backtest["mase_model"] > irregular.backtest["mase_seasonal_naive"]
+    assert irregular.method == "attention_bilstm"
+    assert any("differs from the week before by 67% of its mean" in note for note in irregular.notes)
+    unlimited = forecaster_for(fooled, fallback_to_seasonal_naive=True).forecast([shifted], [START], 168)[0]
+    assert unlimited.method == "seasonal_naive"
+    assert limited.info["fallback_max_week_change"] == 0.2
+    assert forecaster_for(fooled, fallback_max_week_change=float("inf")).info["fallback_max_week_change"] is None
+    for bad in (0, -0.1, float("nan"), True):
+        with pytest.raises(ValueError, match="fallback_max_week_change"):
+            forecaster_for(fooled, fallback_max_week_change=bad)
 
 
 def test_fallback_keeps_the_network_when_it_did_not_lose():

@@ -63,9 +63,7 @@ def holiday_cases(csv: str) -> Origins:
 
 def generated_cases(seeds: int) -> Origins:
     """``seeds`` generated sets of 96 cases, seeded VALIDATION_SEED, VALIDATION_SEED + 1, ..."""
-    parts = [synthetic_cases(seed=VALIDATION_SEED + k) for k in range(seeds)]
-    return Origins(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
-                   np.concatenate([p.lasts for p in parts]), [label for p in parts for label in p.labels])
+    return Origins.concat([synthetic_cases(seed=VALIDATION_SEED + k) for k in range(seeds)])
 
 
 def flight_validation_cases(csv: str, origins: int) -> Origins:

@@ -24,6 +24,11 @@ class Origins:
     lasts: np.ndarray
     labels: list[str] = field(default_factory=list)
 
+    @classmethod
+    def concat(cls, parts: list["Origins"]) -> "Origins":
+        return cls(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
+                   np.concatenate([p.lasts for p in parts]), [label for p in parts for label in p.labels])
+
 
 def rolling_origins(series: dict[str, np.ndarray], first_epoch_hour: int, origins: int = 12,
                     history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE) -> Origins:
@@ -94,8 +99,7 @@ def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_
     hours = 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS
     values, starts = generate_set(seed, n_series, hours)
     parts = [rolling_origins({f"synthetic{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
-    return Origins(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
-                   np.concatenate([p.lasts for p in parts]), [lbl for p in parts for lbl in p.labels])
+    return Origins.concat(parts)
 
 
 def held_out_report(model, meta: dict, config) -> dict:

@@ -67,7 +67,7 @@ def week_change(values: np.ndarray) -> float:
     return change / max(float(last.mean()), 1e-12) if change > 0 else 0.0
 
 
-def _week_change_limit(limit: float | None) -> float | None:
+def check_week_change_limit(limit: float | None) -> float | None:
     """None (or infinity) lifts the limit; otherwise a positive share."""
     if limit is None or limit == float("inf"):
         return None
@@ -92,7 +92,7 @@ class Forecaster:
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
-        self.fallback_max_week_change = _week_change_limit(fallback_max_week_change)
+        self.fallback_max_week_change = check_week_change_limit(fallback_max_week_change)
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)

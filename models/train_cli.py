@@ -70,11 +70,13 @@ def fade_hours(text: str) -> tuple[int, int]:
 
 
 def week_change_limit(text: str) -> float:
-    """A positive share, as the forecaster checks it."""
+    """A positive share, checked as the forecaster checks it (infinity, its "no limit", is left to omission)."""
+    from models.serving import check_week_change_limit
+
     try:
-        value = float(text)
-        if not value > 0 or value == float("inf"):
-            raise ValueError("it must be a positive number")
+        value = check_week_change_limit(float(text))
+        if value is None:
+            raise ValueError("leave the option out for no limit")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"a positive share expected, got {text!r}: {exc}") from None
     return value

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
-from models.train_cli import fade_hours, week_change_limit  # noqa: E402
+from models.train_cli import fade_hours, positive_share  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -84,11 +84,15 @@ def main() -> int:
                         help="score each model with its stored fallback_to_seasonal_naive, or both off and on")
     parser.add_argument("--fallback-fade", type=fade_hours, default=None, metavar="FULL:END",
                         help="override the stored fallback_fade_hours: naive through hour FULL, the network from END")
-    parser.add_argument("--fallback-max-week-change", type=week_change_limit, default=None, metavar="SHARE",
+    parser.add_argument("--fallback-max-week-change", type=positive_share, default=None, metavar="SHARE",
                         help="override the stored fallback_max_week_change (the fallback serves only series whose "
                              "last week differs from the one before by less than SHARE of its mean)")
     parser.add_argument("--no-week-change-limit", action="store_true",
                         help="lift a stored fallback_max_week_change")
+    parser.add_argument("--clean-days-threshold", type=positive_share, default=None, metavar="SHARE",
+                        help="override the stored clean_days_threshold (replace days this far from their weekday's "
+                             "median before forecasting)")
+    parser.add_argument("--no-cleaning", action="store_true", help="switch off a stored clean_days_threshold")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
     parser.add_argument("--print-folds", action="store_true",
@@ -106,8 +110,10 @@ def main() -> int:
     for directory in args.model_dirs:
         for fallback in variants:
             limit = float("inf") if args.no_week_change_limit else args.fallback_max_week_change
+            clean = float("inf") if args.no_cleaning else args.clean_days_threshold
             forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
-                                         fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit)
+                                         fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit,
+                                         clean_days_threshold=clean)
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
@@ -115,6 +121,8 @@ def main() -> int:
             if forecaster.info["fallback_max_week_change"] is not None:
                 fade += f"<{forecaster.info['fallback_max_week_change']:g}"
             label = f"{directory[-28:]} fb={fade if forecaster.info['fallback_to_seasonal_naive'] else 'off'}"
+            if forecaster.info["clean_days_threshold"] is not None:
+                label += f" clean={forecaster.info['clean_days_threshold']:g}"
             ratios = []
             for name, cases in sets.items():
                 report = evaluate(forecaster, cases, with_mstl=False)

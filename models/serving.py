@@ -12,6 +12,7 @@ import torch
 
 from models import artifacts
 from models.calibration import coverage, score_backtests, seasonal_naive, widen
+from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
 
@@ -67,13 +68,13 @@ def week_change(values: np.ndarray) -> float:
     return change / max(float(last.mean()), 1e-12) if change > 0 else 0.0
 
 
-def check_week_change_limit(limit: float | None) -> float | None:
-    """None (or infinity) lifts the limit; otherwise a positive share."""
-    if limit is None or limit == float("inf"):
+def check_share(name: str, share: float | None) -> float | None:
+    """A serving option's share: None (or infinity) switches it off; otherwise it must be positive."""
+    if share is None or share == float("inf"):
         return None
-    if isinstance(limit, bool) or not float(limit) > 0:
-        raise ValueError(f"fallback_max_week_change must be a positive share or None, got {limit!r}")
-    return float(limit)
+    if isinstance(share, bool) or not float(share) > 0:
+        raise ValueError(f"{name} must be a positive share or None, got {share!r}")
+    return float(share)
 
 
 def _device(name: str) -> torch.device:
@@ -88,15 +89,17 @@ class Forecaster:
     def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
                  fallback_to_seasonal_naive: bool = False,
                  fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK,
-                 fallback_max_week_change: float | None = None):
+                 fallback_max_week_change: float | None = None, clean_days_threshold: float | None = None):
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
-        self.fallback_max_week_change = check_week_change_limit(fallback_max_week_change)
+        self.fallback_max_week_change = check_share("fallback_max_week_change", fallback_max_week_change)
+        self.clean_days_threshold = check_share("clean_days_threshold", clean_days_threshold)
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
             self._info["fallback_max_week_change"] = self.fallback_max_week_change
+            self._info["clean_days_threshold"] = self.clean_days_threshold
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -116,13 +119,14 @@ class Forecaster:
         if self._engine is None:
             raise ModelNotLoaded(self._info["error"] or "no model loaded")
         series, epochs, horizons = _validate(histories, last_timestamps, hours_ahead)
-        rows, lasts, pads = [], [], []
-        for values, last in zip(series, epochs):                  # the real forecasts first
-            padded, n_pad, how = pad_history(values, last, self._engine.context, self._profile)
-            rows.append(padded), lasts.append(last), pads.append((n_pad, how))
         backtested = [i for i, values in enumerate(series) if len(values) >= 2 * WEEK]
-        for i in backtested:                                      # then each series' last week from before
-            rows.append(pad_history(series[i][:-WEEK], epochs[i] - WEEK, self._engine.context, self._profile)[0])
+        inputs, cleaned = self._clean(series + [series[i][:-WEEK] for i in backtested])  # each on its own
+        rows, lasts, pads = [], [], []
+        for values, last, n_cleaned in zip(inputs, epochs, cleaned):   # the real forecasts first
+            padded, n_pad, how = pad_history(values, last, self._engine.context, self._profile)
+            rows.append(padded), lasts.append(last), pads.append((n_pad, how, n_cleaned))
+        for i, before in zip(backtested, inputs[len(series):]):   # then each series' last week from before
+            rows.append(pad_history(before, epochs[i] - WEEK, self._engine.context, self._profile)[0])
             lasts.append(epochs[i] - WEEK)
         predicted = self._engine.predict(np.stack(rows), np.asarray(lasts, dtype=np.int64))  # [N + M, H, 3]
         n = len(series)
@@ -140,9 +144,19 @@ class Forecaster:
                              None if i not in row else (scores, row[i], predicted[n + row[i]]))
                 for i in range(n)]
 
+    def _clean(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
+        """The network's view of each history: anomalous days replaced when the option is on."""
+        if self.clean_days_threshold is None:
+            return histories, [0] * len(histories)
+        return clean_histories(histories, self.clean_days_threshold)
+
     def _output(self, values: np.ndarray, median: np.ndarray, p10: np.ndarray, p90: np.ndarray, hours: int,
-                n_pad: int, how: str | None, backtest) -> ForecastOutput:
+                n_pad: int, how: str | None, n_cleaned: int, backtest) -> ForecastOutput:
         method, notes, report = self._engine.method, self._engine.remarks(values), None
+        if n_cleaned:
+            notes.append(f"{n_cleaned} day(s) of the history departed from their weekday's median total by more "
+                         f"than {self.clean_days_threshold:.0%} (a holiday, an outage?): the network saw that "
+                         f"weekday's median hours in their place")
         if n_pad:
             notes.append(f"history of {len(values)} hours is shorter than the {self._engine.context}-hour "
                          f"context: padded {n_pad} hours in front {how}")
@@ -241,7 +255,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
                     blend_median3: float | None = None,
                     fallback_fade_hours: tuple[int, int] | None = None,
-                    fallback_max_week_change: float | None = None) -> Forecaster:
+                    fallback_max_week_change: float | None = None,
+                    clean_days_threshold: float | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -260,7 +275,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
-                                         fallback_fade_hours, fallback_max_week_change)
+                                         fallback_fade_hours, fallback_max_week_change, clean_days_threshold)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -274,11 +289,12 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
                           fallback_to_seasonal_naive: bool | None = None, precision: str = "auto",
                           blend_median3: float | None = None,
                           fallback_fade_hours: tuple[int, int] | None = None,
-                          fallback_max_week_change: float | None = None) -> Forecaster:
+                          fallback_max_week_change: float | None = None,
+                          clean_days_threshold: float | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
 
-    Serving options left None come from ``meta["serving"]``; ``fallback_max_week_change=math.inf`` lifts
-    a stored limit.
+    Serving options left None come from ``meta["serving"]``; ``math.inf`` switches off a stored
+    ``fallback_max_week_change`` or ``clean_days_threshold``.
     """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
@@ -288,9 +304,10 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     fade = fallback_fade_hours or serving.get("fallback_fade_hours", WHOLE_WEEK_FALLBACK)
     limit = (serving.get("fallback_max_week_change") if fallback_max_week_change is None
              else fallback_max_week_change)
+    clean = serving.get("clean_days_threshold") if clean_days_threshold is None else clean_days_threshold
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean)

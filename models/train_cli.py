@@ -47,10 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="FULL:END",
                         help="stored serving option: the fallback serves weekly naive through hour FULL and fades "
                              "into the network by hour END (default 168:168, the whole week)")
-    parser.add_argument("--fallback-max-week-change", type=week_change_limit,
+    parser.add_argument("--fallback-max-week-change", type=positive_share,
                         default=_DEFAULTS.fallback_max_week_change, metavar="SHARE",
                         help="stored serving option: the fallback serves only series whose last week differs "
                              "from the week before by less than SHARE of its mean (default: no limit)")
+    parser.add_argument("--clean-days-threshold", type=positive_share, default=_DEFAULTS.clean_days_threshold,
+                        metavar="SHARE",
+                        help="stored serving option: before forecasting, replace days of the last weeks whose total "
+                             "departs from their weekday's median by more than SHARE (default: off)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -69,14 +73,14 @@ def fade_hours(text: str) -> tuple[int, int]:
     return full, end
 
 
-def week_change_limit(text: str) -> float:
-    """A positive share, checked as the forecaster checks it (infinity, its "no limit", is left to omission)."""
-    from models.serving import check_week_change_limit
+def positive_share(text: str) -> float:
+    """A serving option's share, checked as the forecaster checks it (leaving the option out switches it off)."""
+    from models.serving import check_share
 
     try:
-        value = check_week_change_limit(float(text))
+        value = check_share("the share", float(text))
         if value is None:
-            raise ValueError("leave the option out for no limit")
+            raise ValueError("leave the option out to switch it off")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"a positive share expected, got {text!r}: {exc}") from None
     return value

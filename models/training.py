@@ -45,6 +45,7 @@ class TrainConfig:
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
     fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
     fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
+    clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -222,6 +223,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         "serving": {"fallback_to_seasonal_naive": config.fallback_to_seasonal_naive,
                     "fallback_fade_hours": list(config.fallback_fade_hours),
                     "fallback_max_week_change": config.fallback_max_week_change,
+                    "clean_days_threshold": config.clean_days_threshold,
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

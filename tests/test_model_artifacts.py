@@ -187,3 +187,8 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     lifted = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_max_week_change=float("inf"))
     assert lifted.info["fallback_max_week_change"] is None
     assert lifted.forecast([shifted], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
+    assert limited.info["clean_days_threshold"] is None            # absent from 1.4.0's file: off
+    meta["serving"]["clean_days_threshold"] = 0.1
+    save_native(model, meta, tmp_path)
+    assert load_forecaster(tmp_path, device="cpu").info["clean_days_threshold"] == 0.1
+    assert load_forecaster(tmp_path, device="cpu", clean_days_threshold=float("inf")).info["clean_days_threshold"] is None

@@ -72,7 +72,8 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
                               "--synthetic-series", "4", "--synthetic-hours", "1000", "--real-csv", str(small_csv),
                               "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
                               "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive",
-                              "--fallback-fade-hours", "24:72", "--fallback-max-week-change", "0.2"])
+                              "--fallback-fade-hours", "24:72", "--fallback-max-week-change", "0.2",
+                              "--clean-days-threshold", "0.1"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
@@ -82,6 +83,7 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     assert meta["serving"]["fallback_to_seasonal_naive"] is True and meta["serving"]["fallback_fade_hours"] == [24, 72]
     assert fc.info["fallback_fade_hours"] == [24, 72]
     assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["fallback_max_week_change"] == 0.2
+    assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["clean_days_threshold"] == 0.1
 
 
 @pytest.mark.parametrize("text", ["72:24", "24", "a:b", "0:72", "24:200"])
@@ -91,11 +93,12 @@ def test_train_command_refuses_a_fade_it_cannot_serve(text, capsys):
     assert "--fallback-fade-hours" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--fallback-max-week-change", "--clean-days-threshold"])
 @pytest.mark.parametrize("text", ["0", "-0.1", "x", "inf", "nan"])
-def test_train_command_refuses_a_week_change_limit_that_is_not_a_positive_share(text, capsys):
+def test_train_command_refuses_a_share_that_is_not_positive(option, text, capsys):
     with pytest.raises(SystemExit):
-        _parse(train_cli, ["--fallback-max-week-change", text])
-    assert "--fallback-max-week-change" in capsys.readouterr().err
+        _parse(train_cli, [option, text])
+    assert option in capsys.readouterr().err
 
 
 def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):

@@ -1,0 +1,61 @@
+"""Anomalous days in a history (holidays, outages, one-off events), replaced before they become lags.
+
+The network's strongest inputs are each target hour's values one, two and three weeks back. A holiday
+or an outage in those weeks makes a poor anchor for the weeks after it, so a day whose total departs
+from the median total of the same weekday over the last weeks is replaced, hour by hour, by the median
+of that weekday's hours. The most recent days are kept: they may be a new level, not an anomaly.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from models.features import DAY, WEEK
+
+CLEAN_WEEKS = 5      # the context (4 weeks) plus the week before it, which the backtest's context needs
+MIN_WEEKS = 3        # fewer weeks give no majority to call a day anomalous against
+
+
+def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """recent [N, W * 168] (whole weeks ending at the last hour) -> (cleaned copy, days replaced [N])."""
+    n, hours = recent.shape
+    weeks = hours // WEEK
+    days = recent.reshape(n, weeks, 7, DAY)                        # [N, W, 7, 24] by weekday slot
+    totals = days.sum(axis=3)                                      # [N, W, 7]
+    usual = np.median(totals, axis=1, keepdims=True)               # [N, 1, 7] each weekday's median total
+    anomalous = np.abs(totals - usual) > threshold * usual         # [N, W, 7]; a zero median flags nothing
+    anomalous.reshape(n, -1)[:, weeks * 7 - keep_days:] = False
+    counts = anomalous.sum(axis=(1, 2))
+    if not counts.any():
+        return recent, counts
+    series, week, weekday = np.nonzero(anomalous)                  # the replaced days
+    slots, slot = np.unique(series * 7 + weekday, return_inverse=True)   # their (series, weekday) pairs
+    profile = np.median(days[slots // 7, :, slots % 7], axis=1)    # [P, W, 24] -> [P, 24] median hours
+    cleaned = days.copy()
+    cleaned[series, week, weekday] = profile[slot.reshape(-1)]
+    return cleaned.reshape(n, hours), counts
+
+
+def clean_histories(histories: list[np.ndarray], threshold: float,
+                    keep_days: int = 1) -> tuple[list[np.ndarray], list[int]]:
+    """Each history with anomalous days among its last weeks replaced, and how many; inputs stay unchanged.
+
+    Only the last whole weeks are looked at (at most CLEAN_WEEKS; none below MIN_WEEKS), aligned to the
+    last hour; the last ``keep_days`` days are never replaced. Histories are cleaned in one array op per
+    number of weeks.
+    """
+    out, counts = list(histories), [0] * len(histories)
+    groups = defaultdict(list)
+    for i, values in enumerate(histories):
+        weeks = min(len(values) // WEEK, CLEAN_WEEKS)
+        if weeks >= MIN_WEEKS:
+            groups[weeks].append(i)
+    for weeks, rows in groups.items():
+        span = weeks * WEEK
+        cleaned, replaced = clean_weeks(np.stack([histories[i][-span:] for i in rows]), threshold, keep_days)
+        for row, i, count in zip(cleaned, rows, replaced):
+            if count:
+                out[i] = np.concatenate([histories[i][:-span], row])
+                counts[i] = int(count)
+    return out, counts

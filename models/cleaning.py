@@ -4,6 +4,9 @@ The network's strongest inputs are each target hour's values one, two and three 
 or an outage in those weeks makes a poor anchor for the weeks after it, so a day whose total departs
 from the median total of the same weekday over the last weeks is replaced, hour by hour, by the median
 of that weekday's hours. The most recent days are kept: they may be a new level, not an anomaly.
+
+A "day" is a 24-hour block ending at the history's last hour (or a multiple of 24 hours before it), not
+a calendar day: a holiday seen from a mid-day origin falls in two blocks, each judged by its own share.
 """
 from __future__ import annotations
 

@@ -55,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SHARE",
                         help="stored serving option: before forecasting, replace days of the last weeks whose total "
                              "departs from their weekday's median by more than SHARE (default: off)")
+    parser.add_argument("--train-on-cleaned-days", action="store_true",
+                        help="train the network on contexts cleaned as --clean-days-threshold cleans them at serving")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -99,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         excluded_spans(config.exclude_targets)
         if not 0.0 <= config.blend_median3 <= 1.0:
             raise ValueError(f"blend_median3 must lie in 0..1, got {config.blend_median3}")
+        if config.train_on_cleaned_days and config.clean_days_threshold is None:
+            raise ValueError("--train-on-cleaned-days needs --clean-days-threshold")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

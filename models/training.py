@@ -11,6 +11,7 @@ import torch
 from tqdm import tqdm
 
 from models.calibration import weekly_naive_mae
+from models.cleaning import clean_weeks
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, read_hourly_csv
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
 from models.generator import generate_set
@@ -46,6 +47,7 @@ class TrainConfig:
     fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
     fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
     clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
+    train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -74,12 +76,23 @@ def naive_scales(contexts: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return np.maximum(mae, NAIVE_SCALE_FLOOR).astype(np.float32)
 
 
-def _examples(pool: SeriesPool, rng: np.random.Generator, size: int, head_features: int):
-    """(window, future, target, naive scale) tensors of ``size`` random examples from ``pool``."""
+def _examples(pool: SeriesPool, rng: np.random.Generator, size: int, head_features: int,
+              clean_days: float | None = None):
+    """(window, future, target, naive scale) tensors of ``size`` random examples from ``pool``.
+
+    With ``clean_days`` the network sees each context as serving's ``clean_days_threshold`` cleans it;
+    the loss's naive scale stays the raw context's, as MASE scores it.
+    """
     contexts, targets, lasts = pool.draw(rng, size)
-    window, future, target, scale = make_batch(contexts, targets, lasts, head_features)
+    seen = contexts if clean_days is None else clean_weeks(contexts, clean_days)[0]
+    window, future, target, scale = make_batch(seen, targets, lasts, head_features)
     return (torch.from_numpy(window), torch.from_numpy(future), torch.from_numpy(target),
             torch.from_numpy(naive_scales(contexts, scale)))
+
+
+def _training_clean_days(config: "TrainConfig") -> float | None:
+    """The threshold the network trains on cleaned contexts with, or None."""
+    return config.clean_days_threshold if config.train_on_cleaned_days else None
 
 
 def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.Tensor | None:
@@ -134,8 +147,9 @@ class _Validation:
     """Fixed validation batches: the held-out generated series and the real series' validation tail."""
 
     def __init__(self, pools: dict[str, SeriesPool], rng: np.random.Generator, size: int, head_features: int,
-                 mase_loss: bool = False):
-        self.sets = {name: _examples(pool, rng, size, head_features) for name, pool in pools.items() if pool.series}
+                 mase_loss: bool = False, clean_days: float | None = None):
+        self.sets = {name: _examples(pool, rng, size, head_features, clean_days)
+                     for name, pool in pools.items() if pool.series}
         self.mase_loss = mase_loss
 
     def evaluate(self, model: MultiHorizonForecaster) -> dict[str, float]:
@@ -174,7 +188,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
                               "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
                              np.random.default_rng(config.seed + 1), config.validation_size, config.head_features,
-                             config.mase_loss)
+                             config.mase_loss, _training_clean_days(config))
 
     model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
                                    head_features=config.head_features, base=config.head_base)
@@ -191,7 +205,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
         running = 0.0
         for step in bar:
-            window, future, target, naive = _examples(pool, rng, config.batch_size, config.head_features)
+            window, future, target, naive = _examples(pool, rng, config.batch_size, config.head_features,
+                                                      _training_clean_days(config))
             loss = pinball_loss(model(window, future), target, model.quantiles, weights,
                                 naive if config.mase_loss else None)
             optimiser.zero_grad()

@@ -12,8 +12,8 @@ from models import backtest_cli, train_cli
 from models.dataset import SeriesPool, read_hourly_csv
 from models.generator import generate_set
 from models.serving import load_forecaster
-from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, excluded_spans, horizon_weights, naive_scales,
-                             pinball_loss, train)
+from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,
+                             naive_scales, pinball_loss, train)
 
 TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
             real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
@@ -73,7 +73,7 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
                               "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
                               "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive",
                               "--fallback-fade-hours", "24:72", "--fallback-max-week-change", "0.2",
-                              "--clean-days-threshold", "0.1"])
+                              "--clean-days-threshold", "0.1", "--train-on-cleaned-days"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
@@ -84,6 +84,14 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     assert fc.info["fallback_fade_hours"] == [24, 72]
     assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["fallback_max_week_change"] == 0.2
     assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["clean_days_threshold"] == 0.1
+    assert meta["training"]["config"]["train_on_cleaned_days"] is True
+
+
+def test_train_command_refuses_cleaned_training_without_a_threshold(tmp_path, capsys):
+    args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--train-on-cleaned-days"])
+    assert train_cli.run(args) == 2
+    assert "--train-on-cleaned-days needs --clean-days-threshold" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize("text", ["72:24", "24", "a:b", "0:72", "24:200"])
@@ -152,6 +160,29 @@ def test_mase_loss_divides_each_example_by_its_naive_error():
     per_example = pinball_loss(predicted, target, example_scale=torch.from_numpy(scales))
     plain = pinball_loss(predicted, target)
     assert per_example == pytest.approx(float(plain) * float(np.mean(1 / scales)), rel=1e-5)
+
+
+def test_cleaned_training_contexts_hide_an_anomalous_day_but_keep_the_raw_naive_scale():
+    week = 100 + 60 * np.sin(2 * np.pi * np.arange(168) / 24) + np.arange(168) % 7
+    regular = np.tile(week, 12)
+    holiday = regular.copy()
+    holiday[1000:1024] *= 0.3                                     # one day at 30%, well inside the series
+    draw = dict(rng=None, size=512, head_features=12)
+    examples = {}
+    for name, series, clean in (("regular", regular, None), ("raw", holiday, None), ("cleaned", holiday, 0.1)):
+        draw["rng"] = np.random.default_rng(3)                    # the same 64 draws from each pool
+        examples[name] = _examples(SeriesPool.build([([series], [0], 1.0)]), clean_days=clean, **draw)
+    lasts = SeriesPool.build([([holiday], [0], 1.0)]).draw(np.random.default_rng(3), 512)[2]
+    # Days are the 24-hour blocks ending at a context's last hour: only where those start at midnight is
+    # the holiday one whole day. It is kept where it is the context's last day.
+    kept = torch.from_numpy((lasts % 24 != 23) | ((lasts >= 1000) & (lasts < 1024 + 23)))
+    window, future, _, naive = (t[~kept] for t in examples["cleaned"])
+    regular_window, regular_future, _, regular_naive = (t[~kept] for t in examples["regular"])
+    sees = (examples["raw"][1][~kept][..., :3] != regular_future[..., :3]).any(dim=(1, 2))  # in a lag
+    assert sees.sum() >= 10
+    assert torch.equal(future[..., :3], regular_future[..., :3])   # gone from every lag
+    assert torch.equal(window, regular_window)
+    assert torch.all(naive[sees] > regular_naive[sees])           # scored as MASE scores it: on the raw context
 
 
 def test_excluded_target_spans_never_reach_a_drawn_target_but_may_sit_in_its_context():

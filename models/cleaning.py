@@ -27,7 +27,7 @@ def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tup
     days = recent.reshape(n, weeks, 7, DAY)                        # [N, W, 7, 24] by weekday slot
     totals = days.sum(axis=3)                                      # [N, W, 7]
     usual = np.median(totals, axis=1, keepdims=True)               # [N, 1, 7] each weekday's median total
-    anomalous = np.abs(totals - usual) > threshold * usual         # [N, W, 7]; a zero median flags nothing
+    anomalous = np.abs(totals - usual) > threshold * usual         # [N, W, 7]; a usually idle weekday: any load
     anomalous.reshape(n, -1)[:, weeks * 7 - keep_days:] = False
     counts = anomalous.sum(axis=(1, 2))
     if not counts.any():

@@ -63,3 +63,12 @@ def test_the_forecaster_sees_the_cleaned_history_but_scores_its_backtest_on_the_
     for bad in (0, -1, float("nan"), True):
         with pytest.raises(ValueError, match="clean_days_threshold"):
             forecaster_for(model, clean_days_threshold=bad)
+
+
+def test_load_on_a_usually_idle_weekday_counts_as_anomalous():
+    week = np.r_[np.full(144, 10.0), np.zeros(24)]               # closed on one weekday slot
+    history = np.tile(week, 5)
+    history[168 + 150] = 5.0                                      # one hour of load on a closed day
+    (cleaned,), (count,) = clean_histories([history], 0.1)
+    assert count == 1 and cleaned[168 + 150] == 0.0
+    np.testing.assert_array_equal(cleaned, np.tile(week, 5))

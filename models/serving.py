@@ -298,13 +298,15 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
-    fallback = bool(serving.get("fallback_to_seasonal_naive", False)
-                    if fallback_to_seasonal_naive is None else fallback_to_seasonal_naive)
-    blend = serving.get("blend_median3", 0.0) if blend_median3 is None else blend_median3
-    fade = fallback_fade_hours or serving.get("fallback_fade_hours", WHOLE_WEEK_FALLBACK)
-    limit = (serving.get("fallback_max_week_change") if fallback_max_week_change is None
-             else fallback_max_week_change)
-    clean = serving.get("clean_days_threshold") if clean_days_threshold is None else clean_days_threshold
+
+    def option(given, key: str, default=None):                    # the caller's value, else the stored one
+        return serving.get(key, default) if given is None else given
+
+    fallback = bool(option(fallback_to_seasonal_naive, "fallback_to_seasonal_naive", False))
+    blend = option(blend_median3, "blend_median3", 0.0)
+    fade = option(fallback_fade_hours, "fallback_fade_hours", WHOLE_WEEK_FALLBACK)
+    limit = option(fallback_max_week_change, "fallback_max_week_change")
+    clean = option(clean_days_threshold, "clean_days_threshold")
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}

@@ -101,10 +101,16 @@ def test_a_week_change_limit_keeps_the_network_on_series_whose_weeks_do_not_repe
     unlimited = forecaster_for(fooled, fallback_to_seasonal_naive=True).forecast([shifted], [START], 168)[0]
     assert unlimited.method == "seasonal_naive"
     assert limited.info["fallback_max_week_change"] == 0.2
-    assert forecaster_for(fooled, fallback_max_week_change=float("inf")).info["fallback_max_week_change"] is None
-    for bad in (0, -0.1, float("nan"), True):
-        with pytest.raises(ValueError, match="fallback_max_week_change"):
-            forecaster_for(fooled, fallback_max_week_change=bad)
+
+
+@pytest.mark.parametrize("option", ["fallback_max_week_change", "clean_days_threshold"])
+def test_a_share_option_is_off_at_infinity_and_refuses_what_is_not_a_positive_share(option):
+    model = untrained(seed=0)
+    assert forecaster_for(model, **{option: 0.25}).info[option] == 0.25
+    assert forecaster_for(model, **{option: float("inf")}).info[option] is None
+    for bad in (0, -0.1, -1, float("nan"), True):
+        with pytest.raises(ValueError, match=option):
+            forecaster_for(model, **{option: bad})
 
 
 def test_fallback_keeps_the_network_when_it_did_not_lose():

@@ -134,3 +134,31 @@ def test_precision_auto_picks_bf16_only_where_the_cpu_computes_it():
     assert resolve_precision("fp32", cpu) == "fp32"
     with pytest.raises(ValueError, match="precision"):
         resolve_precision("fp16", cpu)
+
+
+@pytest.mark.parametrize("share, expected", [(0.5, "bf16"), (1.2, "fp32")])
+def test_precision_auto_keeps_bf16_only_where_it_measures_faster(monkeypatch, share, expected):
+    import models.inference as inference
+
+    measured = []
+    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(inference, "bf16_time_share", lambda lstm: measured.append(lstm) or share)
+    monkeypatch.setattr(inference, "_MEASURED_SHARES", {})
+    lstm = torch.nn.LSTM(5, 8, num_layers=2, batch_first=True, bidirectional=True)
+    cpu = torch.device("cpu")
+    assert inference.resolve_precision("auto", cpu, lstm) == expected
+    assert inference.resolve_precision("auto", cpu, lstm) == expected
+    assert len(measured) == 1                                     # measured once per shape, then remembered
+    assert inference.resolve_precision("fp32", cpu, lstm) == "fp32"
+    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: False)
+    assert inference.resolve_precision("auto", cpu, torch.nn.LSTM(5, 4, batch_first=True)) == "fp32"
+    assert len(measured) == 1                                     # no native bfloat16: nothing to measure
+
+
+def test_bf16_time_share_times_both_copies_and_leaves_the_lstm_float32():
+    from models.inference import bf16_time_share
+
+    lstm = torch.nn.LSTM(5, 16, num_layers=2, batch_first=True, bidirectional=True)
+    share = bf16_time_share(lstm, rows=4, steps=6, repeats=2)
+    assert np.isfinite(share) and share > 0
+    assert lstm.weight_hh_l0.dtype == torch.float32

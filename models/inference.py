@@ -32,7 +32,7 @@ def bf16_time_share(lstm: torch.nn.LSTM, rows: int = ENCODER_CHUNK, steps: int =
     """How long a bfloat16 copy of ``lstm`` takes over one chunk, as a share of float32's (best of ``repeats``).
 
     Native bfloat16 alone does not say it is faster: on an AMD EPYC with AVX512-BF16 it halved the LSTM's
-    time, on an Intel Xeon with AVX512-BF16 and no AMX it took about 1.2 times as long.
+    time, on an Intel Xeon with AVX512-BF16 and no AMX it took about 1.3 times as long.
     """
     x = torch.randn(rows, steps, lstm.input_size, generator=torch.Generator().manual_seed(0))
 
@@ -50,10 +50,10 @@ def bf16_time_share(lstm: torch.nn.LSTM, rows: int = ENCODER_CHUNK, steps: int =
     return best(copy.deepcopy(lstm).to(torch.bfloat16), x.to(torch.bfloat16)) / max(fp32, 1e-9)
 
 
-def resolve_precision(precision: str, device: torch.device, lstm: torch.nn.LSTM | None = None) -> str:
+def resolve_precision(precision: str, device: torch.device, lstm: torch.nn.LSTM) -> str:
     """``auto`` -> ``bf16`` on a CPU with native bfloat16 where it measures faster for ``lstm``, else ``fp32``.
 
-    CUDA keeps fp32 (the LSTM is not its bottleneck). Without an ``lstm`` to measure, native bfloat16 decides.
+    CUDA keeps fp32 (the LSTM is not its bottleneck).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
@@ -61,8 +61,6 @@ def resolve_precision(precision: str, device: torch.device, lstm: torch.nn.LSTM 
         return precision
     if device.type != "cpu" or not cpu_has_native_bf16():
         return "fp32"
-    if lstm is None:
-        return "bf16"
     key = (lstm.input_size, lstm.hidden_size, lstm.num_layers, lstm.bidirectional, torch.get_num_threads())
     if key not in _MEASURED_SHARES:
         _MEASURED_SHARES[key] = bf16_time_share(lstm)

@@ -125,15 +125,18 @@ def test_bf16_encoder_stays_close_to_float32_and_leaves_the_model_float32():
         np.testing.assert_allclose(b.median, a.median, rtol=0.02)
 
 
-def test_precision_auto_picks_bf16_only_where_the_cpu_computes_it():
-    from models.inference import cpu_has_native_bf16, resolve_precision
+def test_precision_auto_is_fp32_on_cuda_and_named_precisions_stand(monkeypatch):
+    import models.inference as inference
 
-    cpu = torch.device("cpu")
-    assert resolve_precision("auto", cpu) == ("bf16" if cpu_has_native_bf16() else "fp32")
-    assert resolve_precision("auto", torch.device("cuda")) == "fp32"
-    assert resolve_precision("fp32", cpu) == "fp32"
+    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(inference, "bf16_time_share", lambda lstm: 0.5)     # bf16 would measure faster
+    monkeypatch.setattr(inference, "_MEASURED_SHARES", {})
+    lstm, cpu = torch.nn.LSTM(5, 4, batch_first=True), torch.device("cpu")
+    assert inference.resolve_precision("auto", torch.device("cuda"), lstm) == "fp32"
+    assert inference.resolve_precision("fp32", cpu, lstm) == "fp32"
+    assert inference.resolve_precision("bf16", cpu, lstm) == "bf16"
     with pytest.raises(ValueError, match="precision"):
-        resolve_precision("fp16", cpu)
+        inference.resolve_precision("fp16", cpu, lstm)
 
 
 @pytest.mark.parametrize("share, expected", [(0.5, "bf16"), (1.2, "fp32")])

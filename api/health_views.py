@@ -35,7 +35,7 @@ def health_report() -> tuple[dict, bool]:
         "model_loaded": bool(loaded),
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
         "model": {"name": model.get("name"), "version": model.get("version"), "kind": model.get("kind"),
-                  "error": None if loaded else model.get("error")},
+                  "precision": model.get("precision"), "error": None if loaded else model.get("error")},
         "device": model.get("device"),
         "devices": sorted({m.get("device") for m in loaded if m.get("device")}),
         "redis": {"reachable": redis_ok},

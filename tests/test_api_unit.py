@@ -158,12 +158,14 @@ def test_health_degraded_without_workers_then_healthy_with_a_heartbeat(app, redi
     client = app.test_client()
     reply = client.get("/api/health")
     assert reply.status_code == 503 and reply.get_json()["reasons"] == ["no live workers"]
-    model = {"loaded": True, "name": "attention_bilstm", "version": "9", "device": "cuda", "error": None}
+    model = {"loaded": True, "name": "attention_bilstm", "version": "9", "device": "cuda", "precision": "fp32",
+             "error": None}
     publish(redis_lib.Redis.from_url(redis_server.url), "host:1",
             {"node": "host:0", "pid": 1, "queues": ["forecast"], "model": model})
     body = client.get("/api/health").get_json()
     assert body["status"] == "healthy" and body["model_loaded"] is True
     assert body["model"]["name"] == "attention_bilstm" and body["device"] == "cuda"
+    assert body["model"]["precision"] == "fp32"                   # which encoder precision the worker serves
     assert body["workers"]["live"] == 1 and body["redis"]["reachable"] is True
 
 

@@ -92,12 +92,14 @@ def summary_line(report: dict) -> str:
     return "; ".join(parts)
 
 
-def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_HELD_OUT_SEED) -> Origins:
-    """Rolling origins over generated series; the default seed is the held-out set's."""
-    from models.generator import generate_set
+def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_HELD_OUT_SEED,
+                    version: int | None = None) -> Origins:
+    """Rolling origins over generated series; the default seed is the held-out set's, the default
+    version the generator's current one."""
+    from models.generator import GENERATOR_VERSION, generate_set
 
     hours = 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS
-    values, starts = generate_set(seed, n_series, hours)
+    values, starts = generate_set(seed, n_series, hours, version or GENERATOR_VERSION)
     parts = [rolling_origins({f"synthetic{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
     return Origins.concat(parts)
 

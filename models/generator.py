@@ -3,6 +3,13 @@
 Business-hours days, weekend dips, hour-of-week quirks that change with schedules, paydays and month
 ends, holidays, slow trend, level shifts, bursts, outage dips, multiplicative and count noise (or
 near-noiseless scheduled counts), closed hours, scales from 1 to 1e6 per hour.
+
+Version 2 (opt-in, ``capplan train --generator-version 2``) adds what version 1 lacks and much real
+demand has: a level that wanders and stays where it wandered (weather, campaigns, news; an AR(1)
+process on the log level, a day to three months long) and faster growth or decline. Version 1 (the
+default, what the shipped 1.0.0-1.5.0 trained on) draws exactly the series it always drew, so the
+held-out and validation sets stay comparable across versions. See the README's stress section for what
+training on version 2 changed (little, on its own).
 """
 from __future__ import annotations
 
@@ -11,6 +18,10 @@ import numpy as np
 from models.features import hour_and_weekday
 
 EPOCH_2015 = 16436 * 24   # 2015-01-01T00 in epoch hours: a calendar anchor, the start is randomised
+GENERATOR_VERSION = 1
+VERSIONS = (1, 2)
+PERSISTENT_SHARE = 0.8    # version 2: series whose level wanders (AR(1) on the log level)
+GROWTH_SHARE = 0.4        # version 2: series that also grow or decline fast (log rate ~ N(0, 3) per year)
 
 
 def _calendar(epochs: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -43,7 +54,8 @@ def _runs(rng: np.random.Generator, hours: int, rate: float, length: tuple[int, 
     return [slice(s, min(hours, s + rng.integers(*length))) for s in starts]
 
 
-def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int) -> np.ndarray:
+def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int,
+                    version: int = GENERATOR_VERSION) -> np.ndarray:
     """One hourly load series [hours], float64, >= 0."""
     epochs = start_epoch_hour + np.arange(hours)
     hour, weekday, dom, days_left, day = _calendar(epochs)
@@ -80,12 +92,33 @@ def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int)
     for run in _runs(rng, hours, 0.8, (1, 13)):                   # outage dips
         mean[run] *= rng.uniform(0.0, 0.3)
 
-    if rng.random() < 0.35:                                       # scheduled load: little noise, whole counts
+    scheduled = rng.random() < 0.35                               # scheduled load: little noise, whole counts
+    if version >= 2 and not scheduled:                            # drawn after version 1's draws: v1 unchanged
+        mean = mean * _level_dynamics(rng, hours)
+    if scheduled:
         return np.round(level * mean * rng.lognormal(0.0, rng.uniform(0.0, 0.05), size=hours))
     noisy = level * mean * rng.lognormal(0.0, rng.uniform(0.03, 0.25), size=hours)
     if level < 1000:                                              # counts: small series are Poisson
         noisy = rng.poisson(noisy).astype(np.float64)
     return np.maximum(noisy, 0.0)
+
+
+def _level_dynamics(rng: np.random.Generator, hours: int) -> np.ndarray:
+    """[hours] multiplicative level: a wandering AR(1) log level and/or fast growth, or ones."""
+    factor = np.ones(hours)
+    if rng.random() < PERSISTENT_SHARE:
+        memory = np.exp(rng.uniform(np.log(24.0), np.log(2000.0)))     # e-folding time in hours
+        spread = np.exp(rng.uniform(np.log(0.03), np.log(0.3)))        # stationary sd of the log level
+        phi = np.exp(-1.0 / memory)
+        shocks = rng.normal(0.0, spread * np.sqrt(1 - phi ** 2), size=hours)
+        log_level = np.empty(hours)
+        log_level[0] = rng.normal(0.0, spread)
+        for i in range(1, hours):
+            log_level[i] = phi * log_level[i - 1] + shocks[i]
+        factor *= np.exp(log_level)
+    if rng.random() < GROWTH_SHARE:
+        factor *= np.exp(rng.normal(0.0, 3.0) * np.arange(hours) / 8760)
+    return factor
 
 
 def _schedule(rng: np.random.Generator, hours: int, how: np.ndarray) -> np.ndarray:
@@ -101,8 +134,11 @@ def _schedule(rng: np.random.Generator, hours: int, how: np.ndarray) -> np.ndarr
     return factor
 
 
-def generate_set(seed: int, n_series: int, hours: int) -> tuple[np.ndarray, np.ndarray]:
+def generate_set(seed: int, n_series: int, hours: int,
+                 version: int = GENERATOR_VERSION) -> tuple[np.ndarray, np.ndarray]:
     """``n_series`` series [n_series, hours] and their start epoch hours [n_series], all from ``seed``."""
+    if version not in VERSIONS:
+        raise ValueError(f"generator version must be one of {VERSIONS}, not {version!r}")
     rng = np.random.default_rng(seed)
     starts = EPOCH_2015 + rng.integers(0, 8 * 8760, size=n_series)
-    return np.stack([generate_series(rng, hours, int(s)) for s in starts]), starts
+    return np.stack([generate_series(rng, hours, int(s), version) for s in starts]), starts

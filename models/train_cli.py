@@ -6,6 +6,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from models.generator import VERSIONS
 from models.training import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -20,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float, default=_DEFAULTS.learning_rate)
     parser.add_argument("--synthetic-series", type=int, default=_DEFAULTS.synthetic_series)
     parser.add_argument("--synthetic-hours", type=int, default=_DEFAULTS.synthetic_hours)
+    parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=_DEFAULTS.generator_version,
+                        help="the synthetic generator's version: 1 (what 1.0.0-1.5.0 trained on) or 2 "
+                             "(adds wandering levels and fast growth)")
     parser.add_argument("--real-csv", default=_DEFAULTS.real_csv,
                         help="hourly CSV (timestamp + columns); its first 65%% trains. '' for generated data only")
     parser.add_argument("--real-share", type=float, default=_DEFAULTS.real_share)
@@ -32,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "the values 1, 2 and 3 weeks back")
     parser.add_argument("--short-horizon-weight", type=float, default=_DEFAULTS.short_horizon_weight,
                         help="loss weight of hours 1..24 relative to 25..168")
+    parser.add_argument("--level-scale", action="store_true",
+                        help="the head also predicts a factor for weekly naive, so it can follow a moved level")
     parser.add_argument("--mase-loss", action="store_true",
                         help="divide each example's loss by its context's weekly-naive MAE (the MASE denominator)")
     parser.add_argument("--exclude-targets", action="append", default=[], metavar="FROM:TO",

@@ -14,7 +14,7 @@ from models.calibration import weekly_naive_mae
 from models.cleaning import clean_weeks
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch, read_hourly_csv
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
-from models.generator import generate_set
+from models.generator import GENERATOR_VERSION, generate_set
 from models.network import MultiHorizonForecaster
 from models.serving import WHOLE_WEEK_FALLBACK
 
@@ -31,6 +31,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     synthetic_series: int = 400
     synthetic_hours: int = 2400
+    generator_version: int = GENERATOR_VERSION   # 1: the generator 1.0.0-1.5.0 trained on
     real_csv: str | None = str(DEFAULT_CSV)
     real_share: float = 0.45        # share of the draws that come from the real series
     validation_size: int = 512
@@ -41,6 +42,7 @@ class TrainConfig:
     short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
     mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
     head_base: str = "weekly"                 # or "weekly+median3": see MultiHorizonForecaster
+    level_scale: bool = False                 # the head also scales its base: see MultiHorizonForecaster
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
@@ -178,8 +180,10 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
-    synthetic, synthetic_starts = generate_set(config.seed, config.synthetic_series, config.synthetic_hours)
-    held_out, held_out_starts = generate_set(config.seed + 1_000_003, 64, CONTEXT_HOURS + 4 * HORIZON_HOURS)
+    synthetic, synthetic_starts = generate_set(config.seed, config.synthetic_series, config.synthetic_hours,
+                                               config.generator_version)
+    held_out, held_out_starts = generate_set(config.seed + 1_000_003, 64, CONTEXT_HOURS + 4 * HORIZON_HOURS,
+                                             config.generator_version)
     real, real_val, real_starts, real_val_starts = _real_series(config)
     groups = [(list(synthetic), list(synthetic_starts), 1.0 - (config.real_share if real else 0.0))]
     if real:
@@ -191,7 +195,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                              config.mase_loss, _training_clean_days(config))
 
     model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
-                                   head_features=config.head_features, base=config.head_base)
+                                   head_features=config.head_features, base=config.head_base,
+                                   level_scale=config.level_scale)
     weights = horizon_weights(config.short_horizon_weight)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     total = config.epochs * config.steps_per_epoch

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 
 import numpy as np
@@ -10,7 +11,9 @@ import torch
 
 from models import backtest_cli, train_cli
 from models.dataset import SeriesPool, read_hourly_csv
-from models.generator import generate_set
+import hashlib
+
+from models.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
 from models.serving import load_forecaster
 from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,
                              naive_scales, pinball_loss, train)
@@ -31,6 +34,30 @@ def test_generator_is_seeded_and_covers_the_shapes_of_transaction_load():
     hour = (starts[:, None] + np.arange(1008)) % 24
     day_share = values[hour == 12].sum() / max(values[hour == 3].sum(), 1e-9)
     assert day_share > 1.5                                        # business hours are busier than the night
+
+
+def test_generator_version_1_still_draws_what_models_up_to_1_5_0_trained_on():
+    values, starts = generate_set(3, 6, 600)
+    digest = hashlib.sha256(np.ascontiguousarray(values).tobytes() + starts.tobytes()).hexdigest()
+    assert digest == "12eef64891cc15a0c199b77803841613cca87fc3b01801ecb6bcd3e9551f77ef"   # before version 2
+    assert not np.array_equal(values, generate_set(3, 6, 600, version=2)[0])
+    with pytest.raises(ValueError, match="generator version"):
+        generate_set(3, 6, 600, version=3)
+
+
+def test_generator_version_2_levels_wander_and_stay_where_they_wandered():
+    rng = np.random.default_rng(0)
+    factors = np.stack([_level_dynamics(rng, 24 * 7 * 4) for _ in range(400)])
+    moving = ~np.all(factors == 1.0, axis=1)
+    expected = 1 - (1 - PERSISTENT_SHARE) * (1 - GROWTH_SHARE)
+    assert abs(moving.mean() - expected) < 0.08
+    logs = np.log(factors[moving])
+    steps = np.diff(logs, axis=1)
+    # persistent: the level a day on is far closer to today's than to an independent draw's
+    day_apart = np.abs(logs[:, 24:] - logs[:, :-24]).mean(axis=1)
+    spread = logs.std(axis=1)
+    assert np.median(day_apart / np.maximum(spread, 1e-12)) < 1.0
+    assert np.median(steps.std(axis=1) / np.maximum(spread, 1e-12)) < 0.5   # it wanders, it does not jump
 
 
 def test_training_smoke_run_lowers_the_held_out_loss():
@@ -73,7 +100,8 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
                               "--hidden-size", "8", "--head-hidden", "8", "--threads", "1", "--version", "t",
                               "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive",
                               "--fallback-fade-hours", "24:72", "--fallback-max-week-change", "0.2",
-                              "--clean-days-threshold", "0.1", "--train-on-cleaned-days"])
+                              "--clean-days-threshold", "0.1", "--train-on-cleaned-days",
+                              "--level-scale", "--generator-version", "2"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
@@ -85,6 +113,10 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["fallback_max_week_change"] == 0.2
     assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["clean_days_threshold"] == 0.1
     assert meta["training"]["config"]["train_on_cleaned_days"] is True
+    assert meta["training"]["config"]["generator_version"] == 2
+    assert meta["hparams"]["level_scale"] is True                 # rebuilt with its 4-output head, strict
+    history = np.tile(np.arange(24.0) + 5, 28)
+    assert np.all(np.isfinite(fc.forecast([history], [dt.datetime(2024, 1, 7, 23)], 24)[0].median))
 
 
 def test_train_command_refuses_cleaned_training_without_a_threshold(tmp_path, capsys):

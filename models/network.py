@@ -48,12 +48,18 @@ class MultiHorizonForecaster(nn.Module):
     because p10 and p90 are the median minus / plus a softplus. With ``base="weekly+median3"`` the
     correction sits on the mean of that value and the median of the values 1, 2 and 3 weeks back
     (features 0..2), which one anomalous week (a holiday) moves only half as far.
+
+    With ``level_scale=True`` the head also predicts a multiplicative factor for the base,
+    ``exp(clamp(g, -1, 1))``, starting at 1. Without it, following a series whose level moved (growth,
+    weather) means learning a correction proportional to the base, a product of two inputs that the
+    head's additive ReLU layers learn poorly.
     """
 
     def __init__(self, input_size: int = WINDOW_FEATURES, hidden_size: int = 128, num_layers: int = 2,
                  dropout: float = 0.2, window: int = 48, horizon: int = 168,
                  head_features: int = HEAD_FEATURES_BASE, head_hidden: int = 64,
-                 quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), base: str = "weekly"):
+                 quantiles: tuple[float, ...] = (0.1, 0.5, 0.9), base: str = "weekly",
+                 level_scale: bool = False):
         super().__init__()
         if base not in HEAD_BASES:
             raise ValueError(f"base must be one of {', '.join(HEAD_BASES)}, got {base!r}")
@@ -62,16 +68,19 @@ class MultiHorizonForecaster(nn.Module):
                             head_hidden=head_hidden, quantiles=list(quantiles))
         if base != "weekly":                                      # older artifacts lack the key: weekly
             self.hparams["base"] = base
+        if level_scale:                                           # older artifacts lack the key: off
+            self.hparams["level_scale"] = True
+        self.level_scale = level_scale
         self.window, self.horizon, self.quantiles, self.base = window, horizon, tuple(quantiles), base
         self.encoder = WindowEncoder(input_size, hidden_size, num_layers, dropout)
         self.context_proj = nn.Linear(2 * hidden_size, head_hidden)
         self.future_proj = nn.Linear(head_features, head_hidden)
         self.horizon_embedding = nn.Embedding(horizon, head_hidden)
         self.head = nn.Sequential(nn.ReLU(), nn.Linear(head_hidden, head_hidden), nn.ReLU(),
-                                  nn.Linear(head_hidden, 3))
+                                  nn.Linear(head_hidden, 4 if level_scale else 3))
         nn.init.zeros_(self.head[-1].weight)                      # start as the base exactly
         with torch.no_grad():                                     # and a modest band (softplus(-1) ~ 0.31)
-            self.head[-1].bias.copy_(torch.tensor([-1.0, 0.0, -1.0]))
+            self.head[-1].bias.copy_(torch.tensor([-1.0, 0.0, -1.0, 0.0][: self.head[-1].out_features]))
 
     def forward(self, window: torch.Tensor, future: torch.Tensor) -> torch.Tensor:
         """window [B, W, 5], future [B, H, F] -> quantiles [B, H, 3] (p10, p50, p90), normalised units."""
@@ -80,7 +89,10 @@ class MultiHorizonForecaster(nn.Module):
                   + self.future_proj(future)                      # [B, H, F] -> [B, H, D]
                   + self.horizon_embedding.weight[: future.shape[1]])  # [H, D]
         raw = self.head(hidden)                                   # [B, H, D] -> [B, H, 3]
-        median = self.base_forecast(future) + raw[..., 1]        # a correction on the base
+        base = self.base_forecast(future)
+        if self.level_scale:                                      # the base moved by a level factor
+            base = base * torch.exp(raw[..., 3].clamp(-1.0, 1.0))
+        median = base + raw[..., 1]                               # a correction on the base
         lower = median - F.softplus(raw[..., 0])
         upper = median + F.softplus(raw[..., 2])
         return torch.stack((lower, median, upper), dim=-1)        # [B, H, 3]

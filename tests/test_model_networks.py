@@ -100,6 +100,22 @@ def test_blend_moves_the_median_toward_the_3_week_median_and_the_band_with_it():
         NetworkEngine(model, torch.device("cpu"), blend_median3=1.5)
 
 
+def test_level_scale_starts_at_naive_and_scales_it_by_a_bounded_factor():
+    model = untrained(seed=2, level_scale=True)
+    rng = np.random.default_rng(1)
+    window, future, _ = build_inputs(rng.gamma(2.0, 50.0, size=(2, 672)), np.full(2, 480_000))
+    window, future = torch.from_numpy(window), torch.from_numpy(future)
+    torch.testing.assert_close(model(window, future)[..., 1], future[..., 0])     # untrained: naive exactly
+    with torch.no_grad():
+        model.head[-1].bias[3] = np.log(1.2)                      # the level up by a fifth
+    torch.testing.assert_close(model(window, future)[..., 1], 1.2 * future[..., 0])
+    with torch.no_grad():
+        model.head[-1].bias[3] = 5.0                              # bounded: at most e times the base
+    torch.testing.assert_close(model(window, future)[..., 1], np.e * future[..., 0])
+    assert model.hparams["level_scale"] is True and "level_scale" not in untrained().hparams
+    assert untrained().head[-1].out_features == 3                 # older artifacts keep their shapes
+
+
 def test_legacy_network_keeps_the_original_state_dict_names():
     keys = set(LegacyAttentionLSTM(hidden_size=8).state_dict())
     assert {"lstm.weight_ih_l0", "lstm.weight_hh_l1_reverse", "attention.weight", "fc.weight", "fc.bias"} <= keys

@@ -12,6 +12,9 @@ the generated set seeded SYNTHETIC_HELD_OUT_SEED), and the network never trains 
   training stretch (HOLIDAY_FOLDS). Every model trains on these weeks unless trained with
   `--exclude-targets` for each span `--print-folds` prints; only such fold models compare fairly here.
   The summer slice has no holiday, and holidays are what makes the held-out stretch hard.
+
+`--stress` also scores each model on load shapes outside the generator (benchmarks/stress_families.py)
+against weekly and daily seasonal naive and MSTL: how far a model generalises, not part of the rule.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
+from models.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
 from models.train_cli import fade_hours, positive_share  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
@@ -61,9 +65,26 @@ def holiday_cases(csv: str) -> Origins:
     return Origins(np.stack(hists), np.stack(acts), np.asarray(lasts, dtype=np.int64), labels)
 
 
-def generated_cases(seeds: int) -> Origins:
+def generated_cases(seeds: int, version: int = GENERATOR_VERSION) -> Origins:
     """``seeds`` generated sets of 96 cases, seeded VALIDATION_SEED, VALIDATION_SEED + 1, ..."""
-    return Origins.concat([synthetic_cases(seed=VALIDATION_SEED + k) for k in range(seeds)])
+    return Origins.concat([synthetic_cases(seed=VALIDATION_SEED + k, version=version) for k in range(seeds)])
+
+
+def stress_report(label: str, forecaster) -> None:
+    """Per stress family and horizon: MASE of the model and the classical baselines, and their ratio."""
+    from stress_families import FAMILIES, stress_cases
+
+    ratios = []
+    for family in FAMILIES:
+        report = evaluate(forecaster, stress_cases(family), with_mstl=True)
+        for h, r in report["horizons"].items():
+            classical = {k[5:]: v for k, v in r.items() if k.startswith("mase_") and k != "mase_model"}
+            best = min(classical, key=classical.get)
+            ratios.append(r["mase_model"] / classical[best])
+            print(f"{label:<40} stress {family:<12} {h:>4} model {r['mase_model']:6.3f} "
+                  + " ".join(f"{k.replace('seasonal_naive_', '')} {v:6.3f}" for k, v in classical.items())
+                  + f" model/best {ratios[-1]:6.3f} cover {r['coverage_10_90']:5.3f}")
+    print(f"{label:<40} stress: mean model/best classical over {len(ratios)} figures: {np.mean(ratios):.4f}")
 
 
 def flight_validation_cases(csv: str, origins: int) -> Origins:
@@ -95,6 +116,10 @@ def main() -> int:
     parser.add_argument("--no-cleaning", action="store_true", help="switch off a stored clean_days_threshold")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
+    parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=GENERATOR_VERSION,
+                        help="the generator version the generated validation sets come from")
+    parser.add_argument("--stress", action="store_true",
+                        help="also score each model on load shapes outside the generator, against MSTL too")
     parser.add_argument("--print-folds", action="store_true",
                         help="print the capplan train arguments that hold the holiday cases out, and exit")
     args = parser.parse_args()
@@ -104,7 +129,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     sets = {"flights-val": flight_validation_cases(args.csv, args.origins),
             "flights-holidays": holiday_cases(args.csv),
-            "generated-val": generated_cases(args.generated_seeds)}
+            "generated-val": generated_cases(args.generated_seeds, args.generator_version)}
     print(f"{'model':<40} {'set':<16} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
     variants = [None] if args.fallback == "stored" else [False, True]
     for directory in args.model_dirs:
@@ -132,6 +157,8 @@ def main() -> int:
                     print(f"{label:<40} {name:<16} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
                           f"{r['coverage_10_90']:6.3f}")
             print(f"{label:<40} mean ratio to weekly naive over the six figures: {sum(ratios) / len(ratios):.4f}")
+            if args.stress:
+                stress_report(label, forecaster)
     return 0
 
 

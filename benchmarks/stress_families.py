@@ -11,6 +11,7 @@ import numpy as np
 
 from models.evaluation import Origins
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, hour_and_weekday
+from models.generator import ar1_path
 
 STRESS_SEED = 777
 LAST_EPOCH_HOUR = 24 * 7 * 2000 + 23          # 2008-05-07T23: the forecasts start at midnight
@@ -18,11 +19,7 @@ FAMILIES = ("daily-only", "weather", "growth", "random-walk", "low-counts", "ar-
 
 
 def _ar1(rng: np.random.Generator, n: int, phi: float, sd: float) -> np.ndarray:
-    out = np.zeros(n)
-    shocks = rng.normal(0.0, sd, size=n)
-    for i in range(1, n):
-        out[i] = phi * out[i - 1] + shocks[i]
-    return out
+    return ar1_path(rng.normal(0.0, sd, size=n), phi)
 
 
 def stress_series(family: str, rng: np.random.Generator, hours: int, last_epoch_hour: int) -> np.ndarray:

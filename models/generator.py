@@ -103,6 +103,15 @@ def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int,
     return np.maximum(noisy, 0.0)
 
 
+def ar1_path(shocks: np.ndarray, phi: float, start: float = 0.0) -> np.ndarray:
+    """x[0] = start, x[i] = phi * x[i - 1] + shocks[i]: an AR(1) path driven by ``shocks``."""
+    path = np.empty(len(shocks))
+    path[0] = start
+    for i in range(1, len(shocks)):
+        path[i] = phi * path[i - 1] + shocks[i]
+    return path
+
+
 def _level_dynamics(rng: np.random.Generator, hours: int) -> np.ndarray:
     """[hours] multiplicative level: a wandering AR(1) log level and/or fast growth, or ones."""
     factor = np.ones(hours)
@@ -111,11 +120,7 @@ def _level_dynamics(rng: np.random.Generator, hours: int) -> np.ndarray:
         spread = np.exp(rng.uniform(np.log(0.03), np.log(0.3)))        # stationary sd of the log level
         phi = np.exp(-1.0 / memory)
         shocks = rng.normal(0.0, spread * np.sqrt(1 - phi ** 2), size=hours)
-        log_level = np.empty(hours)
-        log_level[0] = rng.normal(0.0, spread)
-        for i in range(1, hours):
-            log_level[i] = phi * log_level[i - 1] + shocks[i]
-        factor *= np.exp(log_level)
+        factor *= np.exp(ar1_path(shocks, phi, rng.normal(0.0, spread)))
     if rng.random() < GROWTH_SHARE:
         factor *= np.exp(rng.normal(0.0, 3.0) * np.arange(hours) / 8760)
     return factor

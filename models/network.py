@@ -88,7 +88,7 @@ class MultiHorizonForecaster(nn.Module):
         hidden = (context.unsqueeze(1)                            # [B, 1, D]
                   + self.future_proj(future)                      # [B, H, F] -> [B, H, D]
                   + self.horizon_embedding.weight[: future.shape[1]])  # [H, D]
-        raw = self.head(hidden)                                   # [B, H, D] -> [B, H, 3]
+        raw = self.head(hidden)                                   # [B, H, D] -> [B, H, 3 or 4]
         base = self.base_forecast(future)
         if self.level_scale:                                      # the base moved by a level factor
             base = base * torch.exp(raw[..., 3].clamp(-1.0, 1.0))

@@ -9,6 +9,7 @@ import numpy as np
 from models.calibration import coverage, naive_scale, seasonal_naive
 from models.dataset import TRAIN_SHARE
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS, WEEK
+from models.generator import GENERATOR_VERSION, generate_set
 
 HORIZONS = (24, 168)
 SYNTHETIC_HELD_OUT_SEED = 20_261_128   # never used for training (training seeds are small integers)
@@ -93,13 +94,10 @@ def summary_line(report: dict) -> str:
 
 
 def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_HELD_OUT_SEED,
-                    version: int | None = None) -> Origins:
-    """Rolling origins over generated series; the default seed is the held-out set's, the default
-    version the generator's current one."""
-    from models.generator import GENERATOR_VERSION, generate_set
-
+                    version: int = GENERATOR_VERSION) -> Origins:
+    """Rolling origins over generated series; the default seed is the held-out set's."""
     hours = 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS
-    values, starts = generate_set(seed, n_series, hours, version or GENERATOR_VERSION)
+    values, starts = generate_set(seed, n_series, hours, version)
     parts = [rolling_origins({f"synthetic{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
     return Origins.concat(parts)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 
 import numpy as np
@@ -11,8 +12,6 @@ import torch
 
 from models import backtest_cli, train_cli
 from models.dataset import SeriesPool, read_hourly_csv
-import hashlib
-
 from models.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
 from models.serving import load_forecaster
 from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,

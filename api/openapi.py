@@ -62,7 +62,7 @@ FORECAST_FIELDS = {"type": "object", "properties": {
     "forecast": {"type": "array", "items": _ref("ForecastPoint")},
     "timestamp": {"type": "string"}, "hours_ahead": {"type": "integer"},
     "method": {"type": "string", "enum": ["attention_bilstm", "seasonal_naive", "seasonal_naive_then_attention_bilstm",
-                                          "legacy_attention_lstm"]},
+                                          "seasonal_trend", "legacy_attention_lstm"]},
     "history_source": {"type": "string", "enum": ["provided", "synthetic"]},
     "history_hours": {"type": "integer"}, "gaps_filled": {"type": "integer"},
     "padded_hours": {"type": "integer"}, "backtest": {"type": ["object", "null"]},

@@ -32,7 +32,7 @@ from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
-from models.train_cli import fade_hours, positive_share  # noqa: E402
+from models.train_cli import fade_hours, margin_share, positive_share  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -114,6 +114,10 @@ def main() -> int:
                         help="override the stored clean_days_threshold (replace days this far from their weekday's "
                              "median before forecasting)")
     parser.add_argument("--no-cleaning", action="store_true", help="switch off a stored clean_days_threshold")
+    parser.add_argument("--seasonal-trend-margin", type=margin_share, default=None, metavar="SHARE",
+                        help="override the stored seasonal_trend_margin (serve the seasonal-trend forecast where its "
+                             "backtest beats the network's and weekly naive's by more than SHARE)")
+    parser.add_argument("--no-seasonal-trend", action="store_true", help="switch off a stored seasonal_trend_margin")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
     parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=GENERATOR_VERSION,
@@ -136,9 +140,10 @@ def main() -> int:
         for fallback in variants:
             limit = float("inf") if args.no_week_change_limit else args.fallback_max_week_change
             clean = float("inf") if args.no_cleaning else args.clean_days_threshold
+            margin = float("inf") if args.no_seasonal_trend else args.seasonal_trend_margin
             forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
                                          fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit,
-                                         clean_days_threshold=clean)
+                                         clean_days_threshold=clean, seasonal_trend_margin=margin)
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
@@ -148,6 +153,8 @@ def main() -> int:
             label = f"{directory[-28:]} fb={fade if forecaster.info['fallback_to_seasonal_naive'] else 'off'}"
             if forecaster.info["clean_days_threshold"] is not None:
                 label += f" clean={forecaster.info['clean_days_threshold']:g}"
+            if forecaster.info["seasonal_trend_margin"] is not None:
+                label += f" st={forecaster.info['seasonal_trend_margin']:g}"
             ratios = []
             for name, cases in sets.items():
                 report = evaluate(forecaster, cases, with_mstl=False)

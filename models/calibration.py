@@ -55,7 +55,8 @@ def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale) -> tuple[np.
 
 
 def score_backtests(befores: list[np.ndarray], actual: np.ndarray, past: np.ndarray) -> dict[str, np.ndarray]:
-    """Per backtested series [M]: model and weekly-naive MASE, raw band coverage, calibrating band scale.
+    """Per backtested series [M]: model and weekly-naive MASE, raw band coverage, calibrating band scale,
+    and the MASE denominator ``scale``; plus the ``naive`` forecasts [M, 168].
 
     ``befores``: the histories before each last week; ``actual`` [M, 168]; ``past`` [M, 168, 3] forecasts.
     """
@@ -68,7 +69,8 @@ def score_backtests(befores: list[np.ndarray], actual: np.ndarray, past: np.ndar
         naive = np.stack([seasonal_naive(b, WEEK) for b in befores])  # [M, 168]
     return {"mase_model": mase(actual, past[..., 1], scales), "mase_seasonal_naive": mase(actual, naive, scales),
             "coverage": coverage(actual, past[..., 0], past[..., 2]),
-            "band_scale": band_scale(actual, past[..., 0], past[..., 1], past[..., 2]), "naive": naive}
+            "band_scale": band_scale(actual, past[..., 0], past[..., 1], past[..., 2]), "naive": naive,
+            "scale": scales}
 
 
 def seasonal_naive(history: np.ndarray, hours: int, season: int = WEEK) -> np.ndarray:

@@ -11,10 +11,11 @@ import numpy as np
 import torch
 
 from models import artifacts
-from models.calibration import coverage, score_backtests, seasonal_naive, widen
+from models.calibration import coverage, mase, score_backtests, seasonal_naive, widen
 from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
+from models.seasonal import MAX_WEEKS, seasonal_trend_forecasts, weeks_used
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
 QUANTILES = [0.1, 0.5, 0.9]
@@ -36,7 +37,7 @@ class ForecastOutput:
     p10: np.ndarray         # [hours_ahead], p10 <= median <= p90
     p90: np.ndarray
     method: str             # "attention_bilstm" | "seasonal_naive" | "seasonal_naive_then_attention_bilstm"
-                            # | "legacy_attention_lstm"
+                            # | "seasonal_trend" | "legacy_attention_lstm"
     backtest: dict | None   # None when history < 2 weeks
     history_hours: int
     padded_hours: int
@@ -77,6 +78,15 @@ def check_share(name: str, share: float | None) -> float | None:
     return float(share)
 
 
+def check_margin(margin: float | None) -> float | None:
+    """The seasonal-trend margin: None (or infinity) switches it off; otherwise a share in [0, 1)."""
+    if margin is None or margin == float("inf"):
+        return None
+    if isinstance(margin, bool) or not 0.0 <= float(margin) < 1.0:
+        raise ValueError(f"seasonal_trend_margin must be a share in [0, 1) or None, got {margin!r}")
+    return float(margin)
+
+
 def _device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -89,17 +99,20 @@ class Forecaster:
     def __init__(self, info: dict, engine=None, profile: np.ndarray | None = None,
                  fallback_to_seasonal_naive: bool = False,
                  fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK,
-                 fallback_max_week_change: float | None = None, clean_days_threshold: float | None = None):
+                 fallback_max_week_change: float | None = None, clean_days_threshold: float | None = None,
+                 seasonal_trend_margin: float | None = None):
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
         self.fallback_max_week_change = check_share("fallback_max_week_change", fallback_max_week_change)
         self.clean_days_threshold = check_share("clean_days_threshold", clean_days_threshold)
+        self.seasonal_trend_margin = check_margin(seasonal_trend_margin)
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
             self._info["fallback_max_week_change"] = self.fallback_max_week_change
             self._info["clean_days_threshold"] = self.clean_days_threshold
+            self._info["seasonal_trend_margin"] = self.seasonal_trend_margin
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -140,9 +153,25 @@ class Forecaster:
                 factor[backtested] = scores["band_scale"]
                 p10, p90 = widen(p10, median, p90, factor[:, None])
         row = {i: j for j, i in enumerate(backtested)}
+        trend = self._seasonal_trend(series, backtested, scores)
         return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
-                             None if i not in row else (scores, row[i], predicted[n + row[i]]))
+                             None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i))
                 for i in range(n)]
+
+    def _seasonal_trend(self, series: list[np.ndarray], backtested: list[int],
+                        scores: dict | None) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
+        """Per series that can have one: the seasonal-trend forecast, its backtest forecast and MASE."""
+        if self.seasonal_trend_margin is None or not backtested:
+            return {}
+        rows = [j for j, i in enumerate(backtested) if weeks_used(len(series[i]) - WEEK)]   # >= 3 weeks
+        if not rows:
+            return {}
+        index = [backtested[j] for j in rows]
+        past = seasonal_trend_forecasts([series[i][-(MAX_WEEKS + 1) * WEEK:-WEEK] for i in index])
+        ahead = seasonal_trend_forecasts([series[i][-MAX_WEEKS * WEEK:] for i in index])
+        actual = np.stack([series[i][-WEEK:] for i in index])
+        score = mase(actual, past, scores["scale"][rows])
+        return {i: (ahead[k], past[k], float(score[k])) for k, i in enumerate(index)}
 
     def _clean(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:
         """The network's view of each history: anomalous days replaced when the option is on."""
@@ -151,7 +180,7 @@ class Forecaster:
         return clean_histories(histories, self.clean_days_threshold)
 
     def _output(self, values: np.ndarray, median: np.ndarray, p10: np.ndarray, p90: np.ndarray, hours: int,
-                n_pad: int, how: str | None, n_cleaned: int, backtest) -> ForecastOutput:
+                n_pad: int, how: str | None, n_cleaned: int, backtest, trend=None) -> ForecastOutput:
         method, notes, report = self._engine.method, self._engine.remarks(values), None
         if n_cleaned:
             notes.append(f"{n_cleaned} day(s) of the history departed from their weekday's median total by more "
@@ -179,7 +208,16 @@ class Forecaster:
                 report["coverage"] = float(coverage(actual, *_residual_band(past[:, 1], actual - past[:, 1])))
                 notes.append("band from the 10th and 90th percentiles of the backtest week's errors")
             lost = report["mase_model"] > report["mase_seasonal_naive"] * (1 + 1e-5)   # not float32 noise
-            if self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes):
+            if trend is not None:
+                report["mase_seasonal_trend"] = trend[2]
+            if trend is not None and self._trend_won(report):
+                method, median, (p10, p90) = "seasonal_trend", trend[0], _residual_band(trend[0], actual - trend[1])
+                notes.append(f"a seasonal-trend forecast (the weekly profile times the last day's level, with a "
+                             f"damped trend) beat the network and weekly seasonal naive on the backtest week by more "
+                             f"than {self.seasonal_trend_margin:.0%} (MASE {trend[2]:.3g} against "
+                             f"{report['mase_model']:.3g} and {report['mase_seasonal_naive']:.3g}): it served, "
+                             f"since the level moves in a way the network follows too slowly")
+            elif self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes):
                 method, (median, p10, p90) = self._fall_back(values, actual - scores["naive"][j], hours,
                                                              median, p10, p90, notes=notes)
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
@@ -187,6 +225,10 @@ class Forecaster:
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=report, history_hours=len(values),
                               padded_hours=n_pad, notes=notes)
+
+    def _trend_won(self, report: dict) -> bool:
+        best = min(report["mase_model"], report["mase_seasonal_naive"])
+        return report["mase_seasonal_trend"] < best * (1 - self.seasonal_trend_margin)
 
     def _regular_enough(self, values: np.ndarray, notes: list[str]) -> bool:
         """Whether weeks repeat closely enough that one lost backtest week says naive will win the next."""
@@ -256,7 +298,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     blend_median3: float | None = None,
                     fallback_fade_hours: tuple[int, int] | None = None,
                     fallback_max_week_change: float | None = None,
-                    clean_days_threshold: float | None = None) -> Forecaster:
+                    clean_days_threshold: float | None = None,
+                    seasonal_trend_margin: float | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -275,11 +318,13 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
-                                         fallback_fade_hours, fallback_max_week_change, clean_days_threshold)
+                                         fallback_fade_hours, fallback_max_week_change, clean_days_threshold,
+                                         seasonal_trend_margin)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
-        return Forecaster(info, engine, None, bool(fallback_to_seasonal_naive))
+        return Forecaster(info, engine, None, bool(fallback_to_seasonal_naive),
+                          seasonal_trend_margin=seasonal_trend_margin)
     except (artifacts.ArtifactError, RuntimeError, ValueError, OSError) as exc:
         info["error"] = str(exc)
         return Forecaster(info)
@@ -290,11 +335,12 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
                           blend_median3: float | None = None,
                           fallback_fade_hours: tuple[int, int] | None = None,
                           fallback_max_week_change: float | None = None,
-                          clean_days_threshold: float | None = None) -> Forecaster:
+                          clean_days_threshold: float | None = None,
+                          seasonal_trend_margin: float | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
 
     Serving options left None come from ``meta["serving"]``; ``math.inf`` switches off a stored
-    ``fallback_max_week_change`` or ``clean_days_threshold``.
+    ``fallback_max_week_change``, ``clean_days_threshold`` or ``seasonal_trend_margin``.
     """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
@@ -307,9 +353,10 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     fade = option(fallback_fade_hours, "fallback_fade_hours", WHOLE_WEEK_FALLBACK)
     limit = option(fallback_max_week_change, "fallback_max_week_change")
     clean = option(clean_days_threshold, "clean_days_threshold")
+    margin = option(seasonal_trend_margin, "seasonal_trend_margin")
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin)

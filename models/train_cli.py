@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="SHARE",
                         help="stored serving option: before forecasting, replace days of the last weeks whose total "
                              "departs from their weekday's median by more than SHARE (default: off)")
+    parser.add_argument("--seasonal-trend-margin", type=margin_share, default=_DEFAULTS.seasonal_trend_margin,
+                        metavar="SHARE",
+                        help="stored serving option: serve the seasonal-trend forecast (weekly profile x last day's "
+                             "level x damped trend) for a series whose backtest week it forecast better than both "
+                             "the network and weekly naive by more than SHARE (default: off)")
     parser.add_argument("--train-on-cleaned-days", action="store_true",
                         help="train the network on contexts cleaned as --clean-days-threshold cleans them at serving")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
@@ -91,6 +96,19 @@ def positive_share(text: str) -> float:
             raise ValueError("leave the option out to switch it off")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"a positive share expected, got {text!r}: {exc}") from None
+    return value
+
+
+def margin_share(text: str) -> float:
+    """The seasonal-trend margin, checked as the forecaster checks it (leave the option out to switch it off)."""
+    from models.serving import check_margin
+
+    try:
+        value = check_margin(float(text))
+        if value is None:
+            raise ValueError("leave the option out to switch it off")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"a share in [0, 1) expected, got {text!r}: {exc}") from None
     return value
 
 

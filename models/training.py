@@ -49,6 +49,7 @@ class TrainConfig:
     fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
     fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
     clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
+    seasonal_trend_margin: float | None = None      # serving: seasonal-trend forecast where it won its backtest by this
     train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
 
 
@@ -244,6 +245,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                     "fallback_fade_hours": list(config.fallback_fade_hours),
                     "fallback_max_week_change": config.fallback_max_week_change,
                     "clean_days_threshold": config.clean_days_threshold,
+                    "seasonal_trend_margin": config.seasonal_trend_margin,
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

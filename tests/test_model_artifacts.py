@@ -192,3 +192,8 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     save_native(model, meta, tmp_path)
     assert load_forecaster(tmp_path, device="cpu").info["clean_days_threshold"] == 0.1
     assert load_forecaster(tmp_path, device="cpu", clean_days_threshold=float("inf")).info["clean_days_threshold"] is None
+    assert limited.info["seasonal_trend_margin"] is None           # absent from 1.5.0's file: off
+    meta["serving"]["seasonal_trend_margin"] = 0.2
+    save_native(model, meta, tmp_path)
+    assert load_forecaster(tmp_path, device="cpu").info["seasonal_trend_margin"] == 0.2
+    assert load_forecaster(tmp_path, device="cpu", seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None

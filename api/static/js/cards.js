@@ -171,6 +171,7 @@ const METHOD_NAMES = {
   attention_bilstm: "Attention BiLSTM",
   seasonal_naive: "Seasonal naive (fallback)",
   seasonal_naive_then_attention_bilstm: "Seasonal naive, fading into the BiLSTM (fallback)",
+  seasonal_trend: "Seasonal trend (the level moved)",
   legacy_attention_lstm: "Legacy attention LSTM",
 };
 
@@ -186,6 +187,8 @@ export function renderMethod(fc) {
     ["Padded hours", fc.padded_hours ? fmtNumber(fc.padded_hours) : undefined, "padded_hours"],
     ["Backtest MASE", bt ? fmtNumber(bt.mase_model, 2) : undefined, "mase_model"],
     ["Seasonal-naive MASE", bt ? fmtNumber(bt.mase_seasonal_naive, 2) : undefined, "mase_seasonal_naive"],
+    ["Seasonal-trend MASE", bt?.mase_seasonal_trend === undefined ? undefined : fmtNumber(bt.mase_seasonal_trend, 2),
+      "mase_seasonal_trend"],
     ["Band coverage", bt && bt.coverage !== undefined ? pct(bt.coverage, 0) : undefined, "coverage"],
   ]);
   $("method-notes").replaceChildren(...(fc.notes || []).map((n) => {

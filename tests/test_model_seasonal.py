@@ -1,0 +1,112 @@
+"""The seasonal-trend forecast and the serving option that lets it serve where the level moves."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.calibration import mase, naive_scale
+from models.seasonal import seasonal_trend, seasonal_trend_forecasts, weeks_used
+from models.serving import check_margin
+from tests.test_model_calibration import PERIODIC
+from tests.test_model_networks import START, forecaster_for, untrained
+
+WEEK = 168
+SHAPE = PERIODIC[:WEEK] * np.where(np.arange(WEEK) // 24 >= 5, 0.6, 1.0)   # a daily cycle and a weekend dip
+
+
+def growing(weeks: int, per_day: float, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``weeks`` weeks of SHAPE whose level grows by ``per_day`` (log) every day, with lognormal noise."""
+    hours = np.arange(weeks * WEEK)
+    rng = np.random.default_rng(seed)
+    return np.tile(SHAPE, weeks) * np.exp(per_day * hours / 24 + noise * rng.standard_normal(hours.size))
+
+
+def test_weeks_that_repeat_forecast_the_next_week():
+    np.testing.assert_allclose(seasonal_trend(np.tile(SHAPE, 4)[None])[0], SHAPE, rtol=1e-9)
+
+
+@pytest.mark.parametrize("per_day", [0.02, -0.02])
+def test_a_steady_growth_is_followed_where_weekly_naive_lags_a_week(per_day):
+    history, future = np.split(growing(5, per_day), [4 * WEEK])
+    forecast = seasonal_trend(history[None])[0]
+    scale = naive_scale(history)
+    assert mase(future, forecast, scale) < 0.2 * mase(future, history[-WEEK:], scale)
+    assert (forecast[-24:].mean() > history[-24:].mean()) == (per_day > 0)
+
+
+def test_the_trend_is_damped_and_bounded():
+    history = growing(4, 0.5)                                     # the level grows 65% a day: far beyond e
+    forecast = seasonal_trend(history[None])[0]
+    last_level = history[-24:].sum() / SHAPE[-24:].sum()
+    assert np.all(forecast / SHAPE <= last_level * np.exp(2.0) * (1 + 1e-9))   # level x e^1, trend x e^1 at most
+
+
+def test_a_history_times_c_forecasts_times_c():
+    history = growing(4, 0.01, noise=0.1)
+    np.testing.assert_allclose(seasonal_trend(1000 * history[None])[0], 1000 * seasonal_trend(history[None])[0],
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("name, history", [
+    ("zeros", np.zeros(4 * WEEK)),
+    ("constant", np.full(4 * WEEK, 7.0)),
+    ("spike", np.where(np.arange(4 * WEEK) == 500, 1e9, 1.0)),
+    ("closed hours", np.where(np.arange(4 * WEEK) % 24 < 8, 0.0, np.tile(SHAPE, 4))),
+    ("a dead first week", np.concatenate([np.zeros(WEEK), np.tile(SHAPE, 3)])),
+    ("a dead last week", np.concatenate([np.tile(SHAPE, 3), np.zeros(WEEK)])),
+])
+def test_awkward_histories_give_finite_non_negative_forecasts(name, history):
+    forecast = seasonal_trend(history[None])[0]
+    assert forecast.shape == (WEEK,) and np.all(np.isfinite(forecast)) and np.all(forecast >= 0)
+    if name == "zeros":
+        assert np.all(forecast == 0)
+    if name == "constant":
+        np.testing.assert_allclose(forecast, 7.0)
+
+
+def test_histories_of_any_length_are_batched_by_the_weeks_they_use():
+    long = growing(6, 0.01, noise=0.05, seed=1)
+    histories = [long, long[:3 * WEEK + 5], long[:2 * WEEK]]
+    batched = seasonal_trend_forecasts(histories)
+    for history, row in zip(histories, batched):
+        weeks = weeks_used(len(history))
+        np.testing.assert_array_equal(row, seasonal_trend(history[-weeks * WEEK:][None])[0])
+    assert [weeks_used(h) for h in (2 * WEEK - 1, 2 * WEEK, 3 * WEEK + 5, 10 * WEEK)] == [0, 2, 3, 4]
+    with pytest.raises(ValueError, match="at least 336 hours"):
+        seasonal_trend_forecasts([long[:300]])
+    with pytest.raises(ValueError, match="whole weeks"):
+        seasonal_trend(long[None, :400])
+
+
+def test_the_option_serves_the_seasonal_trend_where_it_won_its_backtest_by_the_margin():
+    history = growing(5, 0.02, noise=0.02)                        # the untrained network forecasts weekly naive
+    plain = forecaster_for(untrained(seed=0)).forecast([history], [START], 168)[0]
+    assert plain.method == "attention_bilstm" and "mase_seasonal_trend" not in plain.backtest
+    served = forecaster_for(untrained(seed=0), seasonal_trend_margin=0.2).forecast([history], [START], 168)[0]
+    assert served.method == "seasonal_trend"
+    report = served.backtest
+    assert report["mase_seasonal_trend"] < 0.8 * min(report["mase_model"], report["mase_seasonal_naive"])
+    np.testing.assert_allclose(served.median, seasonal_trend(history[-4 * WEEK:][None])[0])
+    assert np.all(served.p10 <= served.median) and np.all(served.median <= served.p90)
+    assert np.all(served.p10 < served.p90)
+    assert any("seasonal-trend forecast" in note and "20%" in note for note in served.notes)
+    shorter = forecaster_for(untrained(seed=0), seasonal_trend_margin=0.2).forecast([history], [START], 24)[0]
+    np.testing.assert_array_equal(shorter.median, served.median[:24])
+
+
+def test_the_option_keeps_the_network_where_weeks_repeat_or_the_history_is_short():
+    fc = forecaster_for(untrained(seed=0), seasonal_trend_margin=0.0)
+    regular, short = fc.forecast([PERIODIC, growing(3, 0.02)[:2 * WEEK + 10]], [START, START], 168)
+    assert regular.method == "attention_bilstm"                   # naive is exact: nothing beats it
+    assert regular.backtest["mase_seasonal_trend"] >= regular.backtest["mase_seasonal_naive"]
+    assert short.backtest is not None and "mase_seasonal_trend" not in short.backtest   # under 3 weeks
+    assert fc.info["seasonal_trend_margin"] == 0.0
+
+
+def test_a_margin_is_a_share_below_one_and_infinity_switches_it_off():
+    assert check_margin(None) is None and check_margin(float("inf")) is None
+    assert check_margin(0) == 0.0 and check_margin(0.2) == 0.2
+    for bad in (-0.1, 1.0, 5, float("nan"), True):
+        with pytest.raises(ValueError, match="seasonal_trend_margin"):
+            check_margin(bad)
+    assert forecaster_for(untrained(seed=0), seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None

@@ -11,8 +11,8 @@ history (2 <= k <= MAX_WEEKS):
 - *level*: the last LEVEL_HOURS hours' total over the profile's total for those hours, moved forward by
   half their span of trend, since it is centred LEVEL_HOURS / 2 back.
 
-Hour h ahead: ``level * profile(h) * exp(trend * sum_{d=1..h/24} TREND_DAMPING**d)`` (Gardner's damped
-trend, per day), with the trend factor bounded to e^±TREND_BOUND. Pure numpy, batched, scale-free:
+Hour h ahead: ``level * profile(h) * exp(trend * (1/2 + sum_{d=1..h/24} TREND_DAMPING**d))`` (Gardner's
+damped trend, per day), with that trend factor bounded to e^±TREND_BOUND. Pure numpy, batched, scale-free:
 a history times c gives a forecast times c.
 """
 from __future__ import annotations
@@ -29,10 +29,8 @@ _HALF = WEEK // 2
 _DAMPED_DAYS = TREND_DAMPING * (1 - TREND_DAMPING ** (np.arange(1, HORIZON_HOURS + 1) / DAY)) / (1 - TREND_DAMPING)
 
 
-def weeks_used(hours: int) -> int:
-    """How many whole weeks of a history of ``hours`` hours the forecast uses (0 when under two)."""
-    weeks = min(hours // WEEK, MAX_WEEKS)
-    return weeks if weeks >= 2 else 0
+_ROLL = (np.arange(WEEK) - _HALF) % WEEK   # column j of a ratio week is hour (84 + j) of the week block
+_SHIFT = LEVEL_HOURS / (2 * DAY)         # days from the last day's centre to its end
 
 
 def seasonal_trend(rows: np.ndarray) -> np.ndarray:
@@ -40,42 +38,73 @@ def seasonal_trend(rows: np.ndarray) -> np.ndarray:
 
     Rows must be finite and non-negative; an all-zero row forecasts zeros.
     """
+    rows = _whole_weeks(rows, 2)
+    return _forecast(rows, _ratios(rows))
+
+
+def seasonal_trend_backtested(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The forecast after ``blocks`` [N, m * 168] (3 <= m) and the backtest forecast of their last week.
+
+    ``(ahead, past)``, [N, 168] each, equal to ``seasonal_trend(blocks[:, -k * 168:])`` with
+    k = min(m, MAX_WEEKS) and ``seasonal_trend(blocks[:, :-168])``: the centred ratios of the block serve both.
+    """
+    blocks = _whole_weeks(blocks, 3)
+    weeks = blocks.shape[1] // WEEK
+    recent = min(weeks, MAX_WEEKS)
+    ratios = _ratios(blocks)                                      # (m - 1) weeks, the block's hours 84..
+    return (_forecast(blocks[:, -recent * WEEK:], ratios[:, (weeks - recent) * WEEK:]),
+            _forecast(blocks[:, :-WEEK], ratios[:, :-WEEK]))
+
+
+def seasonal_trend_pairs(histories: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``seasonal_trend_backtested`` of each history's last MAX_WEEKS + 1 weeks (at least 3), batched by length."""
+    ahead, past = np.empty((len(histories), HORIZON_HOURS)), np.empty((len(histories), HORIZON_HOURS))
+    by_weeks: dict[int, list[int]] = {}
+    for i, values in enumerate(histories):
+        weeks = min(len(values) // WEEK, MAX_WEEKS + 1)
+        if weeks < 3:
+            raise ValueError(f"history {i}: a backtested seasonal trend needs at least {3 * WEEK} hours, "
+                             f"got {len(values)}")
+        by_weeks.setdefault(weeks, []).append(i)
+    for weeks, index in by_weeks.items():
+        ahead[index], past[index] = seasonal_trend_backtested(np.stack([histories[i][-weeks * WEEK:] for i in index]))
+    return ahead, past
+
+
+def _whole_weeks(rows: np.ndarray, least: int) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.float64)
+    if rows.ndim != 2 or rows.shape[1] % WEEK or rows.shape[1] // WEEK < least:
+        raise ValueError(f"seasonal_trend needs rows of whole weeks, at least {least}, got shape {rows.shape}")
+    return rows
+
+
+def _ratios(rows: np.ndarray) -> np.ndarray:
+    """[N, L - 168]: each of hours 84..L-85 over its centred 2x168 moving average (0 where that is 0)."""
     n, hours = rows.shape
-    weeks = hours // WEEK
-    if weeks < 2 or hours % WEEK:
-        raise ValueError(f"seasonal_trend needs whole weeks, at least two, got {hours} hours")
     sums = np.zeros((n, hours + 1))
     np.cumsum(rows, axis=1, out=sums[:, 1:])
     moving = sums[:, WEEK:] - sums[:, :-WEEK]                     # [N, L-167]: WEEK x mean of hours j..j+167
-    span = hours - WEEK                                           # hours 84..L-85 have a centred average
-    centred = moving[:, :span] + moving[:, 1:span + 1]            # 2 WEEK x the 2x168 centred average
-    ratios = rows[:, _HALF:_HALF + span] * (2 * WEEK) / np.where(centred > 0, centred, np.inf)
-    # inner starts at hour 84 of the block, so column j of each week is hour of week (84 + j) % 168,
-    # counted from the block's first hour, which shares its hour of week with forecast hour 1.
-    profile = np.roll(ratios.reshape(n, weeks - 1, WEEK).mean(axis=1), _HALF, axis=1)
-    mean = profile.mean(axis=1, keepdims=True)
-    profile = np.where(mean > 0, profile / np.maximum(mean, 1e-300), 1.0)    # [N, 168], mean 1
-    weekly = rows.reshape(n, weeks, WEEK).mean(axis=2)
+    span = hours - WEEK
+    centred = moving[:, :span] + moving[:, 1:span + 1]            # 2 WEEK x the centred average
+    centred[centred <= 0] = np.inf
+    return rows[:, _HALF:_HALF + span] * (2 * WEEK) / centred
+
+
+def _forecast(rows: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+    """The forecast after ``rows`` [N, k * 168] from their centred ``ratios`` [N, (k - 1) * 168]."""
+    n, hours = rows.shape
+    weeks = hours // WEEK
+    # column j of each ratio week is the hour of week of the rows' hour 84 + j; the rows' first hour
+    # shares its hour of week with forecast hour 1
+    profile = ratios.reshape(n, weeks - 1, WEEK).sum(axis=1)[:, _ROLL]
+    total = profile.sum(axis=1, keepdims=True)
+    profile = np.where(total > 0, profile * (WEEK / np.where(total > 0, total, 1.0)), 1.0)   # [N, 168], mean 1
+    weekly = rows.reshape(n, weeks, WEEK).sum(axis=2)
     first, last = weekly[:, 0], weekly[:, -1]
     grows = (first > 0) & (last > 0)
-    trend = np.where(grows, np.log(np.where(grows, last, 1.0) / np.where(grows, first, 1.0)), 0.0) / (7 * (weeks - 1))
+    trend = np.log(np.where(grows, last, 1.0) / np.where(grows, first, 1.0)) / (7 * (weeks - 1))   # per day
     shape_recent = profile[:, -LEVEL_HOURS:].sum(axis=1)
-    level = np.where(shape_recent > 0, rows[:, -LEVEL_HOURS:].sum(axis=1) / np.maximum(shape_recent, 1e-300), last)
-    level = level * np.exp(np.clip(trend * LEVEL_HOURS / (2 * DAY), -TREND_BOUND, TREND_BOUND))
-    growth = np.exp(np.clip(trend[:, None] * _DAMPED_DAYS[None, :], -TREND_BOUND, TREND_BOUND))
-    return np.maximum(level[:, None] * profile * growth, 0.0)
-
-
-def seasonal_trend_forecasts(histories: list[np.ndarray]) -> np.ndarray:
-    """[N, 168] forecasts of histories of any length of at least two weeks, batched by weeks used."""
-    out = np.empty((len(histories), HORIZON_HOURS))
-    by_weeks: dict[int, list[int]] = {}
-    for i, values in enumerate(histories):
-        weeks = weeks_used(len(values))
-        if not weeks:
-            raise ValueError(f"history {i}: seasonal_trend needs at least {2 * WEEK} hours, got {len(values)}")
-        by_weeks.setdefault(weeks, []).append(i)
-    for weeks, index in by_weeks.items():
-        out[index] = seasonal_trend(np.stack([histories[i][-weeks * WEEK:] for i in index]))
-    return out
+    recent = rows[:, -LEVEL_HOURS:].sum(axis=1)
+    level = np.where(shape_recent > 0, recent / np.where(shape_recent > 0, shape_recent, 1.0), last / WEEK)
+    log_growth = np.minimum(np.maximum(trend[:, None] * (_SHIFT + _DAMPED_DAYS), -TREND_BOUND), TREND_BOUND)
+    return np.maximum(level[:, None] * profile * np.exp(log_growth), 0.0)

@@ -15,7 +15,7 @@ from models.calibration import coverage, mase, score_backtests, seasonal_naive, 
 from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
-from models.seasonal import MAX_WEEKS, seasonal_trend_forecasts, weeks_used
+from models.seasonal import seasonal_trend_pairs
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
 QUANTILES = [0.1, 0.5, 0.9]
@@ -163,12 +163,11 @@ class Forecaster:
         """Per series that can have one: the seasonal-trend forecast, its backtest forecast and MASE."""
         if self.seasonal_trend_margin is None or not backtested:
             return {}
-        rows = [j for j, i in enumerate(backtested) if weeks_used(len(series[i]) - WEEK)]   # >= 3 weeks
+        rows = [j for j, i in enumerate(backtested) if len(series[i]) >= 3 * WEEK]   # two weeks before the last
         if not rows:
             return {}
         index = [backtested[j] for j in rows]
-        past = seasonal_trend_forecasts([series[i][-(MAX_WEEKS + 1) * WEEK:-WEEK] for i in index])
-        ahead = seasonal_trend_forecasts([series[i][-MAX_WEEKS * WEEK:] for i in index])
+        ahead, past = seasonal_trend_pairs([series[i] for i in index])
         actual = np.stack([series[i][-WEEK:] for i in index])
         score = mase(actual, past, scores["scale"][rows])
         return {i: (ahead[k], past[k], float(score[k])) for k, i in enumerate(index)}

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from models.calibration import mase, naive_scale
-from models.seasonal import seasonal_trend, seasonal_trend_forecasts, weeks_used
+from models.seasonal import MAX_WEEKS, TREND_DAMPING, seasonal_trend, seasonal_trend_backtested, seasonal_trend_pairs
 from models.serving import check_margin
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
@@ -34,11 +34,23 @@ def test_a_steady_growth_is_followed_where_weekly_naive_lags_a_week(per_day):
     assert (forecast[-24:].mean() > history[-24:].mean()) == (per_day > 0)
 
 
-def test_the_trend_is_damped_and_bounded():
-    history = growing(4, 0.5)                                     # the level grows 65% a day: far beyond e
-    forecast = seasonal_trend(history[None])[0]
-    last_level = history[-24:].sum() / SHAPE[-24:].sum()
-    assert np.all(forecast / SHAPE <= last_level * np.exp(2.0) * (1 + 1e-9))   # level x e^1, trend x e^1 at most
+def daily_growth(per_day: float, weeks: int = 4) -> np.ndarray:
+    """A pure daily cycle growing by ``per_day`` (log) a day: its centred ratios repeat every day exactly."""
+    hours = np.arange(weeks * WEEK)
+    return (100 + 60 * np.cos(2 * np.pi * hours / 24)) * np.exp(per_day * hours / 24)
+
+
+def test_the_trend_is_the_weekly_growth_damped_by_day():
+    forecast = seasonal_trend(daily_growth(0.05)[None])[0]
+    damped = TREND_DAMPING * (1 - TREND_DAMPING ** np.array([1.0, 7.0])) / (1 - TREND_DAMPING)   # days 1 and 7
+    assert forecast[167] / forecast[23] == pytest.approx(np.exp(0.05 * (damped[1] - damped[0])), rel=1e-9)
+    assert forecast[167] / forecast[23] < np.exp(0.05 * 6)        # less than six undamped days of growth
+
+
+def test_the_trend_factor_is_bounded():
+    forecast = seasonal_trend(daily_growth(0.5)[None])[0]          # 65% a day
+    assert forecast[24] > forecast[0] * 1.1                       # it grows at first ...
+    np.testing.assert_allclose(forecast[72:], forecast[48:-24], rtol=1e-9)   # ... and stops at the bound (e^1)
 
 
 def test_a_history_times_c_forecasts_times_c():
@@ -64,18 +76,30 @@ def test_awkward_histories_give_finite_non_negative_forecasts(name, history):
         np.testing.assert_allclose(forecast, 7.0)
 
 
+@pytest.mark.parametrize("weeks", [3, 4, 5])
+def test_a_forecast_and_its_backtest_share_one_pass_and_equal_two(weeks):
+    block = growing(weeks, 0.01, noise=0.1, seed=weeks)[None]
+    ahead, past = seasonal_trend_backtested(block)
+    recent = min(weeks, MAX_WEEKS)
+    np.testing.assert_allclose(ahead, seasonal_trend(block[:, -recent * WEEK:]), rtol=1e-12)
+    np.testing.assert_allclose(past, seasonal_trend(block[:, :-WEEK]), rtol=1e-12)
+
+
 def test_histories_of_any_length_are_batched_by_the_weeks_they_use():
-    long = growing(6, 0.01, noise=0.05, seed=1)
-    histories = [long, long[:3 * WEEK + 5], long[:2 * WEEK]]
-    batched = seasonal_trend_forecasts(histories)
-    for history, row in zip(histories, batched):
-        weeks = weeks_used(len(history))
-        np.testing.assert_array_equal(row, seasonal_trend(history[-weeks * WEEK:][None])[0])
-    assert [weeks_used(h) for h in (2 * WEEK - 1, 2 * WEEK, 3 * WEEK + 5, 10 * WEEK)] == [0, 2, 3, 4]
-    with pytest.raises(ValueError, match="at least 336 hours"):
-        seasonal_trend_forecasts([long[:300]])
+    long = growing(7, 0.01, noise=0.05, seed=1)
+    histories = [long, long[:3 * WEEK + 5], long[:4 * WEEK], long[:5 * WEEK + 100]]
+    ahead, past = seasonal_trend_pairs(histories)
+    for history, row, back in zip(histories, ahead, past):
+        weeks = min(len(history) // WEEK, MAX_WEEKS + 1)
+        expected = seasonal_trend_backtested(history[-weeks * WEEK:][None])
+        np.testing.assert_allclose(row, expected[0][0], rtol=1e-12)   # batched or not: only rounding differs
+        np.testing.assert_allclose(back, expected[1][0], rtol=1e-12)
+    with pytest.raises(ValueError, match="at least 504 hours"):
+        seasonal_trend_pairs([long[:500]])
     with pytest.raises(ValueError, match="whole weeks"):
         seasonal_trend(long[None, :400])
+    with pytest.raises(ValueError, match="at least 2"):
+        seasonal_trend(long[None, :WEEK])
 
 
 def test_the_option_serves_the_seasonal_trend_where_it_won_its_backtest_by_the_margin():

@@ -26,11 +26,9 @@ LEVEL_HOURS = DAY      # the level is the last day's
 TREND_DAMPING = 0.9    # per day
 TREND_BOUND = 1.0      # |log factor| of the trend at any horizon
 _HALF = WEEK // 2
-_DAMPED_DAYS = TREND_DAMPING * (1 - TREND_DAMPING ** (np.arange(1, HORIZON_HOURS + 1) / DAY)) / (1 - TREND_DAMPING)
-
-
 _ROLL = (np.arange(WEEK) - _HALF) % WEEK   # column j of a ratio week is hour (84 + j) of the week block
-_SHIFT = LEVEL_HOURS / (2 * DAY)         # days from the last day's centre to its end
+_SHIFT = LEVEL_HOURS / (2 * DAY)           # days from the last day's centre to its end
+_DAMPED_DAYS = TREND_DAMPING * (1 - TREND_DAMPING ** (np.arange(1, HORIZON_HOURS + 1) / DAY)) / (1 - TREND_DAMPING)
 
 
 def seasonal_trend(rows: np.ndarray) -> np.ndarray:

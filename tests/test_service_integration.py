@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import time
 
 import pytest
@@ -71,6 +72,19 @@ def test_forecast_from_points_counts_filled_gaps(live_stack):
     assert body["history_source"] == "provided" and body["gaps_filled"] == 8
     assert body["history_hours"] == 400 and len(body["forecast"]) == 12
     assert body["timestamp"] == points[-1]["timestamp"]
+
+
+def test_a_steadily_growing_history_is_served_the_seasonal_trend(live_stack):
+    hours = range(5 * 168)                                        # 2% a day on a daily cycle: the level moves
+    history = [round((500 + 300 * math.sin(2 * math.pi * h / 24)) * math.exp(0.02 * h / 24), 2) for h in hours]
+    reply = post(live_stack, "/api/forecast", {"hours_ahead": 48, "history": history})
+    body = reply.json()
+    assert reply.status == 200, body
+    assert body["method"] == "seasonal_trend", body["notes"]
+    assert body["backtest"]["mase_seasonal_trend"] < 0.75 * body["backtest"]["mase_seasonal_naive"]
+    assert any("seasonal-trend forecast" in note for note in body["notes"])
+    second_day = sum(p["predicted_load"] for p in body["forecast"][24:]) / 24
+    assert second_day > sum(history[-24:]) / 24 * 1.02            # it keeps growing past the last day's level
 
 
 def test_original_recommendations_example(live_stack):

@@ -90,25 +90,23 @@ def positive_share(text: str) -> float:
     """A serving option's share, checked as the forecaster checks it (leaving the option out switches it off)."""
     from models.serving import check_share
 
-    try:
-        value = check_share("the share", float(text))
-        if value is None:
-            raise ValueError("leave the option out to switch it off")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"a positive share expected, got {text!r}: {exc}") from None
-    return value
+    return _share(text, lambda value: check_share("the share", value), "a positive share")
 
 
 def margin_share(text: str) -> float:
     """The seasonal-trend margin, checked as the forecaster checks it (leave the option out to switch it off)."""
     from models.serving import check_margin
 
+    return _share(text, check_margin, "a share in [0, 1)")
+
+
+def _share(text: str, check, expected: str) -> float:
     try:
-        value = check_margin(float(text))
+        value = check(float(text))
         if value is None:
             raise ValueError("leave the option out to switch it off")
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"a share in [0, 1) expected, got {text!r}: {exc}") from None
+        raise argparse.ArgumentTypeError(f"{expected} expected, got {text!r}: {exc}") from None
     return value
 
 

@@ -144,7 +144,7 @@ class Forecaster:
         predicted = self._engine.predict(np.stack(rows), np.asarray(lasts, dtype=np.int64))  # [N + M, H, 3]
         n = len(series)
         p10, median, p90 = predicted[:n, :, 0], predicted[:n, :, 1], predicted[:n, :, 2]   # [N, H] each
-        scores = None
+        scores, trend = None, {}
         if backtested:
             actual = np.stack([series[i][-WEEK:] for i in backtested])                       # [M, 168]
             scores = score_backtests([series[i][:-WEEK] for i in backtested], actual, predicted[n:])
@@ -152,24 +152,26 @@ class Forecaster:
                 factor = np.ones(n)
                 factor[backtested] = scores["band_scale"]
                 p10, p90 = widen(p10, median, p90, factor[:, None])
+            trend = self._seasonal_trend(series, backtested, actual, scores["scale"])
         row = {i: j for j, i in enumerate(backtested)}
-        trend = self._seasonal_trend(series, backtested, scores)
         return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
                              None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i))
                 for i in range(n)]
 
-    def _seasonal_trend(self, series: list[np.ndarray], backtested: list[int],
-                        scores: dict | None) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
-        """Per series that can have one: the seasonal-trend forecast, its backtest forecast and MASE."""
-        if self.seasonal_trend_margin is None or not backtested:
+    def _seasonal_trend(self, series: list[np.ndarray], backtested: list[int], actual: np.ndarray,
+                        scales: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
+        """Per series that can have one: the seasonal-trend forecast, its backtest forecast and MASE.
+
+        ``actual`` [M, 168] and ``scales`` [M] are the backtested series' last weeks and MASE denominators.
+        """
+        if self.seasonal_trend_margin is None:
             return {}
         rows = [j for j, i in enumerate(backtested) if len(series[i]) >= 3 * WEEK]   # two weeks before the last
         if not rows:
             return {}
         index = [backtested[j] for j in rows]
         ahead, past = seasonal_trend_pairs([series[i] for i in index])
-        actual = np.stack([series[i][-WEEK:] for i in index])
-        score = mase(actual, past, scores["scale"][rows])
+        score = mase(actual[rows], past, scales[rows])
         return {i: (ahead[k], past[k], float(score[k])) for k, i in enumerate(index)}
 
     def _clean(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], list[int]]:

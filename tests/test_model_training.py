@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 
 import numpy as np
@@ -36,9 +35,15 @@ def test_generator_is_seeded_and_covers_the_shapes_of_transaction_load():
 
 
 def test_generator_version_1_still_draws_what_models_up_to_1_5_0_trained_on():
+    # Pinned to a tolerance, not a byte hash: numpy's exp and log round differently with and without AVX-512,
+    # so the bytes differ from CPU to CPU while the draws (most of them integer counts) are the same.
     values, starts = generate_set(3, 6, 600)
-    digest = hashlib.sha256(np.ascontiguousarray(values).tobytes() + starts.tobytes()).hexdigest()
-    assert digest == "12eef64891cc15a0c199b77803841613cca87fc3b01801ecb6bcd3e9551f77ef"   # before version 2
+    assert starts.tolist() == [451334, 400466, 407039, 411059, 407174, 450617]
+    np.testing.assert_allclose(values.sum(axis=1), [1823552.0, 1322.0, 200597.0, 288354274.0, 4167384.0,
+                                                    9416567.567224305], rtol=1e-9)
+    np.testing.assert_allclose(np.log1p(values).sum(axis=1), [4582.247500764795, 350.4941725074283,
+                                                              3365.3437364867577, 4077.646635429126,
+                                                              5066.421713669855, 5673.1138149165], rtol=1e-9)
     assert not np.array_equal(values, generate_set(3, 6, 600, version=2)[0])
     with pytest.raises(ValueError, match="generator version"):
         generate_set(3, 6, 600, version=3)

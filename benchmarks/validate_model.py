@@ -32,7 +32,7 @@ from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
-from models.train_cli import fade_hours, margin_share, positive_share  # noqa: E402
+from models.train_cli import fade_hours, floor_share, margin_share, positive_share  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -118,6 +118,11 @@ def main() -> int:
                         help="override the stored seasonal_trend_margin (serve the seasonal-trend forecast where its "
                              "backtest beats the network's and weekly naive's by more than SHARE)")
     parser.add_argument("--no-seasonal-trend", action="store_true", help="switch off a stored seasonal_trend_margin")
+    parser.add_argument("--level-persistence-floor", type=floor_share, default=None, metavar="SHARE",
+                        help="override the stored level_persistence_floor (carry lasting day-level departures forward "
+                             "where the network serves, fully at persistence 1, not at all below SHARE)")
+    parser.add_argument("--no-level-persistence", action="store_true",
+                        help="switch off a stored level_persistence_floor")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
     parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=GENERATOR_VERSION,
@@ -141,9 +146,11 @@ def main() -> int:
             limit = float("inf") if args.no_week_change_limit else args.fallback_max_week_change
             clean = float("inf") if args.no_cleaning else args.clean_days_threshold
             margin = float("inf") if args.no_seasonal_trend else args.seasonal_trend_margin
+            floor = float("inf") if args.no_level_persistence else args.level_persistence_floor
             forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
                                          fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit,
-                                         clean_days_threshold=clean, seasonal_trend_margin=margin)
+                                         clean_days_threshold=clean, seasonal_trend_margin=margin,
+                                         level_persistence_floor=floor)
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
@@ -155,6 +162,8 @@ def main() -> int:
                 label += f" clean={forecaster.info['clean_days_threshold']:g}"
             if forecaster.info["seasonal_trend_margin"] is not None:
                 label += f" st={forecaster.info['seasonal_trend_margin']:g}"
+            if forecaster.info.get("level_persistence_floor") is not None:
+                label += f" lp={forecaster.info['level_persistence_floor']:g}"
             ratios = []
             for name, cases in sets.items():
                 report = evaluate(forecaster, cases, with_mstl=False)

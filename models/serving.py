@@ -15,6 +15,7 @@ from models.calibration import coverage, mase, score_backtests, seasonal_naive, 
 from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
+from models.level import LevelCorrection, level_corrections
 from models.seasonal import seasonal_trend_pairs
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -78,12 +79,12 @@ def check_share(name: str, share: float | None) -> float | None:
     return float(share)
 
 
-def check_margin(margin: float | None) -> float | None:
-    """The seasonal-trend margin: None (or infinity) switches it off; otherwise a share in [0, 1)."""
+def check_margin(margin: float | None, name: str = "seasonal_trend_margin") -> float | None:
+    """A margin or floor (``name``): None (or infinity) switches it off; otherwise a share in [0, 1)."""
     if margin is None or margin == float("inf"):
         return None
     if isinstance(margin, bool) or not 0.0 <= float(margin) < 1.0:
-        raise ValueError(f"seasonal_trend_margin must be a share in [0, 1) or None, got {margin!r}")
+        raise ValueError(f"{name} must be a share in [0, 1) or None, got {margin!r}")
     return float(margin)
 
 
@@ -100,19 +101,21 @@ class Forecaster:
                  fallback_to_seasonal_naive: bool = False,
                  fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK,
                  fallback_max_week_change: float | None = None, clean_days_threshold: float | None = None,
-                 seasonal_trend_margin: float | None = None):
+                 seasonal_trend_margin: float | None = None, level_persistence_floor: float | None = None):
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
         self.fallback_max_week_change = check_share("fallback_max_week_change", fallback_max_week_change)
         self.clean_days_threshold = check_share("clean_days_threshold", clean_days_threshold)
         self.seasonal_trend_margin = check_margin(seasonal_trend_margin)
+        self.level_persistence_floor = check_margin(level_persistence_floor, "level_persistence_floor")
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
             self._info["fallback_max_week_change"] = self.fallback_max_week_change
             self._info["clean_days_threshold"] = self.clean_days_threshold
             self._info["seasonal_trend_margin"] = self.seasonal_trend_margin
+            self._info["level_persistence_floor"] = self.level_persistence_floor
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -153,9 +156,12 @@ class Forecaster:
                 factor[backtested] = scores["band_scale"]
                 p10, p90 = widen(p10, median, p90, factor[:, None])
             trend = self._seasonal_trend(series, backtested, actual, scores["scale"])
+        level = {} if self.level_persistence_floor is None else level_corrections(series, median,
+                                                                                  self.level_persistence_floor)
         row = {i: j for j, i in enumerate(backtested)}
         return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
-                             None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i))
+                             None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i),
+                             level.get(i))
                 for i in range(n)]
 
     def _seasonal_trend(self, series: list[np.ndarray], backtested: list[int], actual: np.ndarray,
@@ -181,7 +187,8 @@ class Forecaster:
         return clean_histories(histories, self.clean_days_threshold)
 
     def _output(self, values: np.ndarray, median: np.ndarray, p10: np.ndarray, p90: np.ndarray, hours: int,
-                n_pad: int, how: str | None, n_cleaned: int, backtest, trend=None) -> ForecastOutput:
+                n_pad: int, how: str | None, n_cleaned: int, backtest, trend=None,
+                level: LevelCorrection | None = None) -> ForecastOutput:
         method, notes, report = self._engine.method, self._engine.remarks(values), None
         if n_cleaned:
             notes.append(f"{n_cleaned} day(s) of the history departed from their weekday's median total by more "
@@ -221,11 +228,26 @@ class Forecaster:
             elif self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes):
                 method, (median, p10, p90) = self._fall_back(values, actual - scores["naive"][j], hours,
                                                              median, p10, p90, notes=notes)
+            if level is not None:
+                report["level_persistence"] = float(level.persistence)
+        if level is not None and method == self._engine.method and self._engine.gives_band:
+            median, p10, p90 = self._follow_level(level, notes, median, p10, p90)
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
                               p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=report, history_hours=len(values),
                               padded_hours=n_pad, notes=notes)
+
+    @staticmethod
+    def _follow_level(level: LevelCorrection, notes: list[str], *quantiles: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The network's quantiles times the persistent-level factors, with a note when they move anything."""
+        if level.share > 0:
+            notes.append(f"this series' day totals keep their departures from the weekday's usual level from day "
+                         f"to day (persistence {level.persistence:.2f}) and the last day ran "
+                         f"{np.expm1(level.last_departure):+.1%} from it: the forecast's day totals moved "
+                         f"{level.share:.0%} of the way to that departure, fading by the persistence a day "
+                         f"(day 1 {level.factors[0] - 1:+.1%})")
+        return tuple(q * level.factors for q in quantiles)
 
     def _trend_won(self, report: dict) -> bool:
         best = min(report["mase_model"], report["mase_seasonal_naive"])
@@ -300,7 +322,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     fallback_fade_hours: tuple[int, int] | None = None,
                     fallback_max_week_change: float | None = None,
                     clean_days_threshold: float | None = None,
-                    seasonal_trend_margin: float | None = None) -> Forecaster:
+                    seasonal_trend_margin: float | None = None,
+                    level_persistence_floor: float | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -320,7 +343,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
                                          fallback_fade_hours, fallback_max_week_change, clean_days_threshold,
-                                         seasonal_trend_margin)
+                                         seasonal_trend_margin, level_persistence_floor)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -337,11 +360,13 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
                           fallback_fade_hours: tuple[int, int] | None = None,
                           fallback_max_week_change: float | None = None,
                           clean_days_threshold: float | None = None,
-                          seasonal_trend_margin: float | None = None) -> Forecaster:
+                          seasonal_trend_margin: float | None = None,
+                          level_persistence_floor: float | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
 
     Serving options left None come from ``meta["serving"]``; ``math.inf`` switches off a stored
-    ``fallback_max_week_change``, ``clean_days_threshold`` or ``seasonal_trend_margin``.
+    ``fallback_max_week_change``, ``clean_days_threshold``, ``seasonal_trend_margin`` or
+    ``level_persistence_floor``.
     """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
@@ -355,9 +380,10 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     limit = option(fallback_max_week_change, "fallback_max_week_change")
     clean = option(clean_days_threshold, "clean_days_threshold")
     margin = option(seasonal_trend_margin, "seasonal_trend_margin")
+    floor = option(level_persistence_floor, "level_persistence_floor")
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin, floor)

@@ -66,6 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stored serving option: serve the seasonal-trend forecast (weekly profile x last day's "
                              "level x damped trend) for a series whose backtest week it forecast better than both "
                              "the network and weekly naive by more than SHARE (default: off)")
+    parser.add_argument("--level-persistence-floor", type=floor_share, default=_DEFAULTS.level_persistence_floor,
+                        metavar="SHARE",
+                        help="stored serving option: where the network serves, carry the last day's departure from "
+                             "its weekday's usual total forward by its day-to-day persistence phi, with a share "
+                             "rising from 0 at phi = SHARE to 1 at phi = 1 (default: off)")
     parser.add_argument("--train-on-cleaned-days", action="store_true",
                         help="train the network on contexts cleaned as --clean-days-threshold cleans them at serving")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
@@ -98,6 +103,13 @@ def margin_share(text: str) -> float:
     from models.serving import check_margin
 
     return _share(text, check_margin, "a share in [0, 1)")
+
+
+def floor_share(text: str) -> float:
+    """The level-persistence floor, checked as the forecaster checks it (leave the option out to switch it off)."""
+    from models.serving import check_margin
+
+    return _share(text, lambda value: check_margin(value, "level_persistence_floor"), "a share in [0, 1)")
 
 
 def _share(text: str, check, expected: str) -> float:

@@ -50,6 +50,7 @@ class TrainConfig:
     fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
     clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
     seasonal_trend_margin: float | None = None      # serving: seasonal-trend forecast where it won its backtest by this
+    level_persistence_floor: float | None = None    # serving: carry lasting day-level departures above this
     train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
 
 
@@ -246,6 +247,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                     "fallback_max_week_change": config.fallback_max_week_change,
                     "clean_days_threshold": config.clean_days_threshold,
                     "seasonal_trend_margin": config.seasonal_trend_margin,
+                    "level_persistence_floor": config.level_persistence_floor,
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

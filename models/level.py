@@ -49,16 +49,22 @@ def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n, hours = rows.shape
     weeks = hours // WEEK
-    days = rows.reshape(n, weeks * 7, DAY).sum(axis=2)           # [N, 7k] 24-hour blocks, oldest first
-    usual = np.median(days.reshape(n, weeks, 7), axis=1)          # [N, 7]
-    base = np.tile(usual, (1, weeks))                             # [N, 7k]
-    known = (days > 0) & (base > 0)
-    departures = np.where(known, np.log(np.where(known, days, 1.0) / np.where(known, base, 1.0)), 0.0)
+    days = rows.reshape(n, weeks, 7, DAY).sum(axis=3)            # [N, k, 7] 24-hour blocks, oldest first
+    usual = _median(days.transpose(0, 2, 1))                      # [N, 7]
+    known = (days > 0) & (usual[:, None, :] > 0)
+    ratio = np.where(known, days, 1.0) / np.where(known, usual[:, None, :], 1.0)
+    departures = np.where(known, np.log(ratio), 0.0).reshape(n, weeks * 7)
     before = departures[:, :-1]
-    centre = np.median(before, axis=1, keepdims=True)
-    spread = 1.4826 * np.median(np.abs(before - centre), axis=1, keepdims=True)
-    bound = OUTLIER_SPREADS * spread
-    return np.clip(departures, centre - bound, centre + bound), usual
+    centre = _median(before)[:, None]
+    bound = OUTLIER_SPREADS * 1.4826 * _median(np.abs(before - centre))[:, None]
+    return np.minimum(np.maximum(departures, centre - bound), centre + bound), usual
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """np.median over the last axis of finite values, in one sort (np.median costs ~30 us a call here)."""
+    ordered = np.sort(values, axis=-1)
+    k = values.shape[-1]
+    return 0.5 * (ordered[..., (k - 1) // 2] + ordered[..., k // 2])
 
 
 def persistence(departures: np.ndarray) -> np.ndarray:

@@ -189,6 +189,8 @@ export function renderMethod(fc) {
     ["Seasonal-naive MASE", bt ? fmtNumber(bt.mase_seasonal_naive, 2) : undefined, "mase_seasonal_naive"],
     ["Seasonal-trend MASE", bt?.mase_seasonal_trend === undefined ? undefined : fmtNumber(bt.mase_seasonal_trend, 2),
       "mase_seasonal_trend"],
+    ["Day-level persistence", bt?.level_persistence === undefined ? undefined : fmtNumber(bt.level_persistence, 2),
+      "level_persistence"],
     ["Band coverage", bt && bt.coverage !== undefined ? pct(bt.coverage, 0) : undefined, "coverage"],
   ]);
   $("method-notes").replaceChildren(...(fc.notes || []).map((n) => {

@@ -65,8 +65,18 @@ FORECAST_FIELDS = {"type": "object", "properties": {
                                           "seasonal_trend", "legacy_attention_lstm"]},
     "history_source": {"type": "string", "enum": ["provided", "synthetic"]},
     "history_hours": {"type": "integer"}, "gaps_filled": {"type": "integer"},
-    "padded_hours": {"type": "integer"}, "backtest": {"type": ["object", "null"]},
+    "padded_hours": {"type": "integer"}, "backtest": _ref("Backtest"),
     "notes": {"type": "array", "items": {"type": "string"}}, "model": {"type": "object"}}}
+BACKTEST = {"type": ["object", "null"], "description": "the forecast of the history's own last week from the weeks "
+             "before (null under two weeks of history); MASE is scaled by the in-sample weekly-naive MAE",
+             "properties": {
+    "mase_model": NUMBER, "mase_seasonal_naive": NUMBER,
+    "mase_seasonal_trend": {"type": "number", "description": "present from three weeks of history"},
+    "band_scale": {"type": "number", "description": "factor on the p10-p90 half-widths so the band held 80%"},
+    "coverage": {"type": "number", "description": "share of the backtest week inside the uncalibrated band"},
+    "hours": {"type": "integer"},
+    "level_persistence": {"type": "number", "description": "day-to-day AR(1) persistence of the day totals' "
+                          "departures from their weekday's usual level (from three weeks of history)"}}}
 JOB = {"type": "object", "properties": {
     "job_id": {"type": "string"}, "kind": {"enum": ["forecast", "recommendations", "analysis", "batch"]},
     "status": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
@@ -78,6 +88,7 @@ JOB = {"type": "object", "properties": {
 
 SCHEMAS = {
     "ForecastRequest": FORECAST_REQUEST,
+    "Backtest": BACKTEST,
     "PlanRequest": {"allOf": [FORECAST_REQUEST, PLAN_OPTIONS]},
     "ForecastPoint": {"type": "object", "properties": {
         "timestamp": {"type": "string"}, "predicted_load": NUMBER, "lower": NUMBER, "upper": NUMBER}},

@@ -150,8 +150,9 @@ def test_the_option_leaves_the_seasonal_trend_and_weekly_naive_alone():
     assert trend.method == "seasonal_trend"
     np.testing.assert_allclose(trend.median, seasonal_trend(growth[-4 * WEEK:][None])[0])
     regular = np.tile(SHAPE, 5) * np.exp(0.002 * np.random.default_rng(2).standard_normal(5 * WEEK))
-    naive = forecaster_for(untrained(seed=0, median_shift=0.3), fallback_to_seasonal_naive=True,
-                           fallback_fade_hours=(24, 72), level_persistence_floor=0.0).forecast([regular], [START], 24)[0]
+    falls_back = forecaster_for(untrained(seed=0, median_shift=0.3), fallback_to_seasonal_naive=True,
+                                fallback_fade_hours=(24, 72), level_persistence_floor=0.0)
+    naive = falls_back.forecast([regular], [START], 24)[0]
     assert naive.method == "seasonal_naive"
     np.testing.assert_array_equal(naive.median, regular[-WEEK:][:24])
 
@@ -162,7 +163,8 @@ def test_a_floor_is_a_share_below_one_and_infinity_switches_it_off():
         check_margin(1.0, "level_persistence_floor")
     with pytest.raises(ValueError, match="level_persistence_floor"):
         forecaster_for(untrained(seed=0), level_persistence_floor=-0.1)
-    assert forecaster_for(untrained(seed=0), level_persistence_floor=float("inf")).info["level_persistence_floor"] is None
+    off = forecaster_for(untrained(seed=0), level_persistence_floor=float("inf"))
+    assert off.info["level_persistence_floor"] is None
     assert floor_share("0.3") == 0.3 and floor_share("0") == 0.0
     for bad in ("1", "-0.5", "inf", "x"):
         with pytest.raises(argparse.ArgumentTypeError, match=r"a share in \[0, 1\) expected"):

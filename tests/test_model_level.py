@@ -13,7 +13,7 @@ from models.serving import check_margin
 from models.train_cli import floor_share
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
-from tests.test_model_seasonal import SHAPE, growing
+from tests.test_model_seasonal import AWKWARD, SHAPE, growing
 
 WEEK, DAY = 168, 24
 
@@ -90,12 +90,7 @@ def test_a_history_times_c_gives_the_same_factors():
     np.testing.assert_allclose(big.factors, one.factors, rtol=1e-9)
 
 
-@pytest.mark.parametrize("name, history", [
-    ("zeros", np.zeros(4 * WEEK)),
-    ("constant", np.full(4 * WEEK, 7.0)),
-    ("spike", np.where(np.arange(4 * WEEK) == 500, 1e9, 1.0)),
-    ("closed hours", np.where(np.arange(4 * WEEK) % 24 < 8, 0.0, np.tile(SHAPE, 4))),
-    ("a dead first week", np.concatenate([np.zeros(WEEK), np.tile(SHAPE, 3)])),
+@pytest.mark.parametrize("name, history", AWKWARD + [
     ("a dead last day", np.concatenate([np.tile(SHAPE, 4)[:-DAY], np.zeros(DAY)])),
 ])
 def test_awkward_histories_give_finite_positive_factors(name, history):

@@ -62,14 +62,17 @@ def test_a_history_times_c_forecasts_times_c():
                                rtol=1e-9)
 
 
-@pytest.mark.parametrize("name, history", [
+AWKWARD = [                                                        # four weeks each
     ("zeros", np.zeros(4 * WEEK)),
     ("constant", np.full(4 * WEEK, 7.0)),
     ("spike", np.where(np.arange(4 * WEEK) == 500, 1e9, 1.0)),
     ("closed hours", np.where(np.arange(4 * WEEK) % 24 < 8, 0.0, np.tile(SHAPE, 4))),
     ("a dead first week", np.concatenate([np.zeros(WEEK), np.tile(SHAPE, 3)])),
     ("a dead last week", np.concatenate([np.tile(SHAPE, 3), np.zeros(WEEK)])),
-])
+]
+
+
+@pytest.mark.parametrize("name, history", AWKWARD)
 def test_awkward_histories_give_finite_non_negative_forecasts(name, history):
     forecast = seasonal_trend(history[None])[0]
     assert forecast.shape == (WEEK,) and np.all(np.isfinite(forecast)) and np.all(forecast >= 0)

@@ -27,7 +27,7 @@ from models.features import DAY, HORIZON_HOURS, WEEK
 
 MIN_WEEKS = 3            # fewer weeks give no majority for a weekday's usual level
 MAX_WEEKS = 4            # the network's context
-OUTLIER_SPREADS = 6.0    # a holiday is a departure of many spreads; a wandering level's days are a few
+OUTLIER_SPREADS = 8.0    # a holiday is a departure of many spreads; a wandering level's days are a few
 PERSISTENCE_CAP = 0.98
 DAYS_AHEAD = HORIZON_HOURS // DAY
 

@@ -87,6 +87,20 @@ def test_a_steadily_growing_history_is_served_the_seasonal_trend(live_stack):
     assert second_day > sum(history[-24:]) / 24 * 1.02            # it keeps growing past the last day's level
 
 
+def test_a_history_whose_day_levels_wander_has_its_last_day_carried_forward(live_stack):
+    def load(h: int) -> float:                                    # each day's level follows a three-week wave
+        return (500 + 300 * math.sin(2 * math.pi * h / 24)) * math.exp(0.15 * math.sin(2 * math.pi * (h // 24) / 20))
+
+    history = [round(load(h), 2) for h in range(5 * 168)]
+    request = {"hours_ahead": 48, "history": history, "timestamp": "2024-03-04T23:00:00"}
+    reply = post(live_stack, "/api/forecast", request)
+    body = reply.json()
+    assert reply.status == 200, body
+    assert body["method"] == "attention_bilstm", body["notes"]
+    assert body["backtest"]["level_persistence"] > 0.5
+    assert any("persistence" in note and "day 1" in note for note in body["notes"]), body["notes"]
+
+
 def test_original_recommendations_example(live_stack):
     reply = post(live_stack, "/api/capacity/recommendations", ORIGINAL_RECOMMENDATIONS)
     body = reply.json()

@@ -197,3 +197,9 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     save_native(model, meta, tmp_path)
     assert load_forecaster(tmp_path, device="cpu").info["seasonal_trend_margin"] == 0.2
     assert load_forecaster(tmp_path, device="cpu", seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None
+    assert limited.info["level_persistence_floor"] is None         # absent from 1.6.0's file: off
+    meta["serving"]["level_persistence_floor"] = 0.3
+    save_native(model, meta, tmp_path)
+    assert load_forecaster(tmp_path, device="cpu").info["level_persistence_floor"] == 0.3
+    off = load_forecaster(tmp_path, device="cpu", level_persistence_floor=float("inf"))
+    assert off.info["level_persistence_floor"] is None

@@ -34,7 +34,7 @@ DAYS_AHEAD = HORIZON_HOURS // DAY
 
 @dataclass
 class LevelCorrection:
-    """Per series: hourly factors [N, 168], the share [N], persistence phi [N] and last departure [N]."""
+    """Hourly factors [N, 168], share [N], persistence phi [N] and last departure [N]; [168] and scalars for one."""
 
     factors: np.ndarray
     share: np.ndarray

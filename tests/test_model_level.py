@@ -6,7 +6,8 @@ import argparse
 import numpy as np
 import pytest
 
-from models.level import (MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, day_departures, level_correction,
+from models.generator import ar1_path
+from models.level import (MAX_WEEKS, MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, day_departures, level_correction,
                           level_corrections, persistence)
 from models.seasonal import seasonal_trend
 from models.serving import check_margin
@@ -20,11 +21,7 @@ WEEK, DAY = 168, 24
 
 def day_levels(days: int, phi: float, sd: float, seed: int = 0) -> np.ndarray:
     """[days] log day levels: AR(1) with coefficient ``phi`` and innovations of ``sd``."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros(days)
-    for d in range(1, days):
-        out[d] = phi * out[d - 1] + rng.normal(0.0, sd)
-    return out
+    return ar1_path(np.random.default_rng(seed).normal(0.0, sd, days), phi)
 
 
 def with_levels(levels: np.ndarray, noise: float = 0.01, seed: int = 1) -> np.ndarray:
@@ -107,7 +104,7 @@ def test_histories_are_batched_by_the_weeks_they_use_and_short_ones_left_out():
     fixes = level_corrections(histories, forecasts, floor=0.1)
     assert sorted(fixes) == [0, 1, 2]                              # under MIN_WEEKS whole weeks: none
     for i in fixes:
-        weeks = min(len(histories[i]) // WEEK, 4)
+        weeks = min(len(histories[i]) // WEEK, MAX_WEEKS)
         alone = level_correction(histories[i][-weeks * WEEK:][None], forecasts[i][None], floor=0.1)
         np.testing.assert_allclose(fixes[i].factors, alone.factors[0], rtol=1e-12)
     with pytest.raises(ValueError, match=f"at least {MIN_WEEKS}"):

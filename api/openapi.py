@@ -76,7 +76,10 @@ BACKTEST = {"type": ["object", "null"], "description": "the forecast of the hist
     "coverage": {"type": "number", "description": "share of the backtest week inside the uncalibrated band"},
     "hours": {"type": "integer"},
     "level_persistence": {"type": "number", "description": "day-to-day AR(1) persistence of the day totals' "
-                          "departures from their weekday's usual level (from three weeks of history)"}}}
+                          "departures from their weekday's usual level (from three weeks of history)"},
+    "level_spread": {"type": "number", "description": "robust spread (1.4826 MAD, log units) of those departures: "
+                     "how far the day level wanders; where it both lasts and wanders, weekly naive's fallback does "
+                     "not serve (from three weeks of history)"}}}
 JOB = {"type": "object", "properties": {
     "job_id": {"type": "string"}, "kind": {"enum": ["forecast", "recommendations", "analysis", "batch"]},
     "status": {"enum": ["queued", "running", "succeeded", "failed", "cancelled"]},

@@ -32,7 +32,7 @@ from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402
-from models.train_cli import fade_hours, floor_share, margin_share, positive_share  # noqa: E402
+from models.train_cli import fade_hours, floor_share, level_gate, margin_share, positive_share  # noqa: E402
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
 from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
 
@@ -123,6 +123,11 @@ def main() -> int:
                              "where the network serves, fully at persistence 1, not at all below SHARE)")
     parser.add_argument("--no-level-persistence", action="store_true",
                         help="switch off a stored level_persistence_floor")
+    parser.add_argument("--fallback-level-gate", type=level_gate, default=None, metavar="PERSISTENCE:SPREAD",
+                        help="override the stored fallback_level_gate (no fallback where the day level's departures "
+                             "last above PERSISTENCE and spread above SPREAD)")
+    parser.add_argument("--no-fallback-level-gate", action="store_true",
+                        help="switch off a stored fallback_level_gate")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
     parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=GENERATOR_VERSION,
@@ -147,10 +152,11 @@ def main() -> int:
             clean = float("inf") if args.no_cleaning else args.clean_days_threshold
             margin = float("inf") if args.no_seasonal_trend else args.seasonal_trend_margin
             floor = float("inf") if args.no_level_persistence else args.level_persistence_floor
+            gate = float("inf") if args.no_fallback_level_gate else args.fallback_level_gate
             forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
                                          fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit,
                                          clean_days_threshold=clean, seasonal_trend_margin=margin,
-                                         level_persistence_floor=floor)
+                                         level_persistence_floor=floor, fallback_level_gate=gate)
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
@@ -164,6 +170,8 @@ def main() -> int:
                 label += f" st={forecaster.info['seasonal_trend_margin']:g}"
             if forecaster.info.get("level_persistence_floor") is not None:
                 label += f" lp={forecaster.info['level_persistence_floor']:g}"
+            if forecaster.info.get("fallback_level_gate") is not None:
+                label += " gate={:g}:{:g}".format(*forecaster.info["fallback_level_gate"])
             ratios = []
             for name, cases in sets.items():
                 report = evaluate(forecaster, cases, with_mstl=False)

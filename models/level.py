@@ -10,7 +10,10 @@ weeks (MIN_WEEKS <= k <= MAX_WEEKS), in 24-hour blocks ending at its last hour:
   the median departure are clipped there, so one holiday neither proves persistence nor is carried on;
 - *persistence* phi: the least-squares AR(1) coefficient of each day's departure on the day before's,
   clipped to [0, PERSISTENCE_CAP];
-- *share* of the correction: 0 up to the floor, rising linearly to 1 at phi = 1.
+- *share* of the correction: 0 up to the floor, rising linearly to 1 at phi = 1;
+- *spread*: the robust spread (1.4826 MAD) of the departures before the last day, how far the day level
+  wanders. Where it both persists and wanders, a week-old copy of the series is stale, so serving can
+  keep weekly naive's fallback from serving there (``Forecaster``'s ``fallback_level_gate``).
 
 Forecast day d (hours 24d-23..24d) is multiplied by ``exp(share * (phi**d * last - forecast_d))``, where
 ``last`` is the last day's departure and ``forecast_d`` the departure the forecast itself gives that day.
@@ -34,16 +37,19 @@ DAYS_AHEAD = HORIZON_HOURS // DAY
 
 @dataclass
 class LevelCorrection:
-    """Hourly factors [N, 168], share [N], persistence phi [N] and last departure [N]; [168] and scalars for one."""
+    """Hourly factors [N, 168], share [N], persistence phi [N], last departure [N] and spread [N] of the
+    departures; [168] and scalars for one."""
 
     factors: np.ndarray
     share: np.ndarray
     persistence: np.ndarray
     last_departure: np.ndarray
+    spread: np.ndarray
 
 
-def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """rows [N, k * 168] -> (clipped log departures [N, 7k] of each day, usual weekday totals [N, 7]).
+def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """rows [N, k * 168] -> (clipped log departures [N, 7k] of each day, usual weekday totals [N, 7],
+    robust spread [N] of the departures before the last day).
 
     Column j of the usual totals is the weekday of days j, j + 7, ... and of forecast day j + 1.
     """
@@ -56,8 +62,9 @@ def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     departures = np.where(known, np.log(ratio), 0.0).reshape(n, weeks * 7)
     before = departures[:, :-1]
     centre = _median(before)[:, None]
-    bound = OUTLIER_SPREADS * 1.4826 * _median(np.abs(before - centre))[:, None]
-    return np.minimum(np.maximum(departures, centre - bound), centre + bound), usual
+    spread = 1.4826 * _median(np.abs(before - centre))
+    bound = OUTLIER_SPREADS * spread[:, None]
+    return np.minimum(np.maximum(departures, centre - bound), centre + bound), usual, spread
 
 
 def _median(values: np.ndarray) -> np.ndarray:
@@ -75,25 +82,32 @@ def persistence(departures: np.ndarray) -> np.ndarray:
     return np.clip(np.where(energy > 0, phi, 0.0), 0.0, PERSISTENCE_CAP)
 
 
-def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float) -> LevelCorrection:
-    """The correction of ``forecasts`` [N, 168] that follow ``rows`` [N, k * 168] (whole weeks, k >= MIN_WEEKS)."""
+def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | None) -> LevelCorrection:
+    """The correction of ``forecasts`` [N, 168] that follow ``rows`` [N, k * 168] (whole weeks, k >= MIN_WEEKS).
+
+    ``floor`` None measures persistence and spread but corrects nothing (share 0, factors 1).
+    """
     rows, forecasts = np.asarray(rows, dtype=np.float64), np.asarray(forecasts, dtype=np.float64)
     if rows.ndim != 2 or rows.shape[1] % WEEK or rows.shape[1] // WEEK < MIN_WEEKS:
         raise ValueError(f"level_correction needs rows of whole weeks, at least {MIN_WEEKS}, got shape {rows.shape}")
     if forecasts.shape != (rows.shape[0], HORIZON_HOURS):
         raise ValueError(f"level_correction needs forecasts [N, {HORIZON_HOURS}], got shape {forecasts.shape}")
-    departures, usual = day_departures(rows)
+    departures, usual, spread = day_departures(rows)
     phi, last = persistence(departures), departures[:, -1]
-    share = np.clip((phi - floor) / (1.0 - floor), 0.0, 1.0)      # [N]
+    if floor is None:
+        share = np.zeros(len(rows))
+    else:
+        share = np.clip((phi - floor) / (1.0 - floor), 0.0, 1.0)  # [N]
     totals = forecasts.reshape(-1, DAYS_AHEAD, DAY).sum(axis=2)   # [N, 7] forecast day totals
     known = (totals > 0) & (usual > 0)
     own = np.log(np.where(known, totals, 1.0) / np.where(known, usual, 1.0))        # the forecast's departures
     carried = phi[:, None] ** np.arange(1, DAYS_AHEAD + 1) * last[:, None]          # [N, 7] the AR(1) forecast
     log_factor = np.where(known, share[:, None] * (carried - own), 0.0)
-    return LevelCorrection(np.repeat(np.exp(log_factor), DAY, axis=1), share, phi, last)
+    return LevelCorrection(np.repeat(np.exp(log_factor), DAY, axis=1), share, phi, last, spread)
 
 
-def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray, floor: float) -> dict[int, LevelCorrection]:
+def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray,
+                      floor: float | None) -> dict[int, LevelCorrection]:
     """``level_correction`` of each history of at least MIN_WEEKS whole weeks (its last MAX_WEEKS), by index.
 
     ``forecasts`` [len(histories), 168]. Histories are batched by the number of weeks they use.
@@ -108,5 +122,6 @@ def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray, floor:
         rows = np.stack([histories[i][-weeks * WEEK:] for i in index])
         batch = level_correction(rows, forecasts[index], floor)
         for k, i in enumerate(index):
-            out[i] = LevelCorrection(batch.factors[k], batch.share[k], batch.persistence[k], batch.last_departure[k])
+            out[i] = LevelCorrection(batch.factors[k], batch.share[k], batch.persistence[k], batch.last_departure[k],
+                                     batch.spread[k])
     return out

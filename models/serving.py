@@ -79,6 +79,22 @@ def check_share(name: str, share: float | None) -> float | None:
     return float(share)
 
 
+def check_level_gate(gate) -> tuple[float, float] | None:
+    """``fallback_level_gate`` (persistence, spread): None (or infinity) switches it off.
+
+    The persistence lies in [0, 1), the spread (of log day departures) is positive.
+    """
+    if gate is None or (np.ndim(gate) == 0 and gate == float("inf")):
+        return None
+    try:
+        persistence, spread = (float(v) for v in gate)
+    except (TypeError, ValueError):
+        raise ValueError(f"fallback_level_gate must be (persistence, spread) or None, got {gate!r}") from None
+    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
+        raise ValueError(f"fallback_level_gate must be (persistence in [0, 1), spread > 0), got {gate!r}")
+    return persistence, spread
+
+
 def check_margin(margin: float | None, name: str = "seasonal_trend_margin") -> float | None:
     """A margin or floor (``name``): None (or infinity) switches it off; otherwise a share in [0, 1)."""
     if margin is None or margin == float("inf"):
@@ -101,7 +117,8 @@ class Forecaster:
                  fallback_to_seasonal_naive: bool = False,
                  fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK,
                  fallback_max_week_change: float | None = None, clean_days_threshold: float | None = None,
-                 seasonal_trend_margin: float | None = None, level_persistence_floor: float | None = None):
+                 seasonal_trend_margin: float | None = None, level_persistence_floor: float | None = None,
+                 fallback_level_gate: tuple[float, float] | None = None):
         self._info, self._engine = dict(info), engine
         self._naive_share = fallback_shares(fallback_fade_hours)  # [168]
         self.fallback_fade_hours = tuple(int(h) for h in fallback_fade_hours)
@@ -109,6 +126,7 @@ class Forecaster:
         self.clean_days_threshold = check_share("clean_days_threshold", clean_days_threshold)
         self.seasonal_trend_margin = check_margin(seasonal_trend_margin)
         self.level_persistence_floor = check_margin(level_persistence_floor, "level_persistence_floor")
+        self.fallback_level_gate = check_level_gate(fallback_level_gate)
         if engine is not None:                                    # what serves says whether and how it falls back
             self._info["fallback_to_seasonal_naive"] = fallback_to_seasonal_naive
             self._info["fallback_fade_hours"] = list(self.fallback_fade_hours)
@@ -116,6 +134,7 @@ class Forecaster:
             self._info["clean_days_threshold"] = self.clean_days_threshold
             self._info["seasonal_trend_margin"] = self.seasonal_trend_margin
             self._info["level_persistence_floor"] = self.level_persistence_floor
+            self._info["fallback_level_gate"] = None if self.fallback_level_gate is None else list(self.fallback_level_gate)
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -156,8 +175,9 @@ class Forecaster:
                 factor[backtested] = scores["band_scale"]
                 p10, p90 = widen(p10, median, p90, factor[:, None])
             trend = self._seasonal_trend(series, backtested, actual, scores["scale"])
-        level = {} if self.level_persistence_floor is None else level_corrections(series, median,
-                                                                                  self.level_persistence_floor)
+        level = {}
+        if self.level_persistence_floor is not None or self.fallback_level_gate is not None:
+            level = level_corrections(series, median, self.level_persistence_floor)
         row = {i: j for j, i in enumerate(backtested)}
         return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
                              None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i),
@@ -225,11 +245,13 @@ class Forecaster:
                              f"than {self.seasonal_trend_margin:.0%} (MASE {trend[2]:.3g} against "
                              f"{report['mase_model']:.3g} and {report['mase_seasonal_naive']:.3g}): it served, "
                              f"since the level moves in a way the network follows too slowly")
-            elif self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes):
+            elif (self.fallback_to_seasonal_naive and lost and self._regular_enough(values, notes)
+                  and not self._level_wanders(level, notes)):
                 method, (median, p10, p90) = self._fall_back(values, actual - scores["naive"][j], hours,
                                                              median, p10, p90, notes=notes)
             if level is not None:
                 report["level_persistence"] = float(level.persistence)
+                report["level_spread"] = float(level.spread)
         if level is not None and method == self._engine.method and self._engine.gives_band:
             median, p10, p90 = self._follow_level(level, notes, median, p10, p90)
         return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
@@ -264,6 +286,19 @@ class Forecaster:
         notes.append(f"the network lost its backtest to weekly seasonal naive, but the last week differs from "
                      f"the week before by {change:.0%} of its mean (the fallback's limit is {limit:.0%}): "
                      f"the network served")
+        return False
+
+    def _level_wanders(self, level: LevelCorrection | None, notes: list[str]) -> bool:
+        """Whether the day level both lasts and wanders, so that weekly naive's week-old level is stale."""
+        if self.fallback_level_gate is None or level is None:
+            return False
+        persistence, spread = self.fallback_level_gate
+        if level.persistence > persistence and level.spread > spread:
+            notes.append(f"the network lost its backtest to weekly seasonal naive, but this series' day level "
+                         f"wanders (day totals spread {level.spread:.1%} around their weekday's usual level) and "
+                         f"its departures last (persistence {level.persistence:.2f}; the fallback's gate is "
+                         f"{persistence:g} and {spread:.0%}): a week-old copy would be stale, so the network served")
+            return True
         return False
 
     def _fall_back(self, values: np.ndarray, naive_errors: np.ndarray, hours: int, *network: np.ndarray,
@@ -323,7 +358,8 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     fallback_max_week_change: float | None = None,
                     clean_days_threshold: float | None = None,
                     seasonal_trend_margin: float | None = None,
-                    level_persistence_floor: float | None = None) -> Forecaster:
+                    level_persistence_floor: float | None = None,
+                    fallback_level_gate: tuple[float, float] | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
@@ -343,7 +379,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, dev, info, fallback_to_seasonal_naive, precision, blend_median3,
                                          fallback_fade_hours, fallback_max_week_change, clean_days_threshold,
-                                         seasonal_trend_margin, level_persistence_floor)
+                                         seasonal_trend_margin, level_persistence_floor, fallback_level_gate)
         engine = LegacyEngine(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
@@ -361,12 +397,13 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
                           fallback_max_week_change: float | None = None,
                           clean_days_threshold: float | None = None,
                           seasonal_trend_margin: float | None = None,
-                          level_persistence_floor: float | None = None) -> Forecaster:
+                          level_persistence_floor: float | None = None,
+                          fallback_level_gate: tuple[float, float] | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
 
     Serving options left None come from ``meta["serving"]``; ``math.inf`` switches off a stored
-    ``fallback_max_week_change``, ``clean_days_threshold``, ``seasonal_trend_margin`` or
-    ``level_persistence_floor``.
+    ``fallback_max_week_change``, ``clean_days_threshold``, ``seasonal_trend_margin``,
+    ``level_persistence_floor`` or ``fallback_level_gate``.
     """
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
@@ -381,9 +418,11 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     clean = option(clean_days_threshold, "clean_days_threshold")
     margin = option(seasonal_trend_margin, "seasonal_trend_margin")
     floor = option(level_persistence_floor, "level_persistence_floor")
+    gate = option(fallback_level_gate, "fallback_level_gate")
     info = {**(info or {"error": None, "model_dir": ""}), "loaded": True, "kind": "multi_horizon",
             "device": device.type, "name": meta.get("name", "attention_bilstm"),
             "version": meta.get("version", ""), "quantiles": meta.get("quantiles", QUANTILES)}
     engine = NetworkEngine(model.to(device).eval(), device, meta.get("context_hours", CONTEXT_HOURS), precision, blend)
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
-    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin, floor)
+    return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin, floor,
+                      gate)

@@ -71,6 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stored serving option: where the network serves, carry the last day's departure from "
                              "its weekday's usual total forward by its day-to-day persistence phi, with a share "
                              "rising from 0 at phi = SHARE to 1 at phi = 1 (default: off)")
+    parser.add_argument("--fallback-level-gate", type=level_gate, default=_DEFAULTS.fallback_level_gate,
+                        metavar="PERSISTENCE:SPREAD",
+                        help="stored serving option: the fallback does not serve a series whose day totals' "
+                             "departures from their weekday's usual level last (persistence above PERSISTENCE) "
+                             "and wander (robust spread above SPREAD, in log units) (default: off)")
     parser.add_argument("--train-on-cleaned-days", action="store_true",
                         help="train the network on contexts cleaned as --clean-days-threshold cleans them at serving")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
@@ -89,6 +94,19 @@ def fade_hours(text: str) -> tuple[int, int]:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"FULL:END expected, got {text!r}: {exc}") from None
     return full, end
+
+
+def level_gate(text: str) -> tuple[float, float]:
+    """``PERSISTENCE:SPREAD`` -> (persistence, spread), checked as the forecaster checks it."""
+    from models.serving import check_level_gate
+
+    try:
+        gate = check_level_gate(tuple(float(part) for part in text.split(":")))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"PERSISTENCE:SPREAD expected, got {text!r}: {exc}") from None
+    if gate is None:
+        raise argparse.ArgumentTypeError(f"PERSISTENCE:SPREAD expected, got {text!r}")
+    return gate
 
 
 def positive_share(text: str) -> float:

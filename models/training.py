@@ -51,6 +51,7 @@ class TrainConfig:
     clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
     seasonal_trend_margin: float | None = None      # serving: seasonal-trend forecast where it won its backtest by this
     level_persistence_floor: float | None = None    # serving: carry lasting day-level departures above this
+    fallback_level_gate: tuple[float, float] | None = None   # serving: no fallback where the day level lasts and wanders
     train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
 
 
@@ -248,6 +249,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
                     "clean_days_threshold": config.clean_days_threshold,
                     "seasonal_trend_margin": config.seasonal_trend_margin,
                     "level_persistence_floor": config.level_persistence_floor,
+                    "fallback_level_gate": (None if config.fallback_level_gate is None
+                                            else list(config.fallback_level_gate)),
                     "blend_median3": config.blend_median3},
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }

@@ -203,3 +203,8 @@ def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_overr
     assert load_forecaster(tmp_path, device="cpu").info["level_persistence_floor"] == 0.3
     off = load_forecaster(tmp_path, device="cpu", level_persistence_floor=float("inf"))
     assert off.info["level_persistence_floor"] is None
+    assert off.info["fallback_level_gate"] is None                 # absent from 1.7.0's file: off
+    meta["serving"]["fallback_level_gate"] = [0.5, 0.03]
+    save_native(model, meta, tmp_path)
+    assert load_forecaster(tmp_path, device="cpu").info["fallback_level_gate"] == [0.5, 0.03]
+    assert load_forecaster(tmp_path, device="cpu", fallback_level_gate=float("inf")).info["fallback_level_gate"] is None

@@ -10,8 +10,8 @@ from models.generator import ar1_path
 from models.level import (MAX_WEEKS, MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, day_departures, level_correction,
                           level_corrections, persistence)
 from models.seasonal import seasonal_trend
-from models.serving import check_margin
-from models.train_cli import floor_share
+from models.serving import check_level_gate, check_margin
+from models.train_cli import floor_share, level_gate
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 from tests.test_model_seasonal import AWKWARD, SHAPE, growing
@@ -48,9 +48,9 @@ def test_lasting_departures_persist_and_passing_ones_do_not():
 def test_a_holiday_as_the_last_day_is_clipped_not_carried():
     history = with_levels(np.zeros(28), noise=0.01)
     history[-DAY:] *= 0.5                                          # a holiday, the last day
-    departures, usual = day_departures(history[None])
-    spread = 1.4826 * np.median(np.abs(departures[0, :-1] - np.median(departures[0, :-1])))
-    assert abs(departures[0, -1]) <= OUTLIER_SPREADS * spread + 1e-12 < 0.1
+    departures, usual, spread = day_departures(history[None])
+    assert spread[0] == pytest.approx(1.4826 * np.median(np.abs(departures[0, :-1] - np.median(departures[0, :-1]))))
+    assert abs(departures[0, -1]) <= OUTLIER_SPREADS * spread[0] + 1e-12 < 0.1
     usual_week = SHAPE * usual.sum() / SHAPE.sum()                # a forecast at the usual level
     fix = level_correction(history[None], usual_week[None], floor=0.0)
     assert np.all(np.abs(np.log(fix.factors)) < 0.1)
@@ -60,7 +60,7 @@ def test_day_totals_move_the_share_of_the_way_to_the_carried_departure():
     history = with_levels(day_levels(28, 0.9, 0.08, seed=3))
     forecast = history[-WEEK:].copy()                              # weekly naive as the forecast
     fix = level_correction(history[None], forecast[None], floor=0.0)
-    departures, usual = day_departures(history[None])
+    departures, usual, _ = day_departures(history[None])
     phi, share = fix.persistence[0], fix.share[0]
     assert 0 < phi <= PERSISTENCE_CAP and share == pytest.approx(phi)
     own = np.log(forecast.reshape(7, DAY).sum(axis=1) / usual[0])
@@ -125,7 +125,7 @@ def test_the_option_follows_a_lasting_level_where_the_network_serves():
     fix = level_corrections([history], plain.median[None], 0.0)[0]
     np.testing.assert_allclose(served.median, plain.median * fix.factors, rtol=1e-12)
     np.testing.assert_allclose(served.p90, plain.p90 * fix.factors, rtol=1e-12)
-    departures, usual = day_departures(history[-MAX_WEEKS * WEEK:][None])   # day 1 now departs from its usual level
+    departures, usual, _ = day_departures(history[-MAX_WEEKS * WEEK:][None])   # day 1 now departs from its usual level
     carried = fix.persistence * departures[0, -1]                  # nearer the way the last day did
     before, after = (np.log(q[:DAY].sum() / usual[0, 0]) for q in (plain.median, served.median))
     assert abs(carried) > 0.05 and abs(after - carried) < 0.5 * abs(before - carried)
@@ -161,3 +161,50 @@ def test_a_floor_is_a_share_below_one_and_infinity_switches_it_off():
     for bad in ("1", "-0.5", "inf", "x"):
         with pytest.raises(argparse.ArgumentTypeError, match=r"a share in \[0, 1\) expected"):
             floor_share(bad)
+
+
+def test_the_spread_says_how_far_day_levels_wander_and_floor_none_corrects_nothing():
+    wandering = with_levels(day_levels(28, 0.9, 0.08))
+    steady = with_levels(np.zeros(28), noise=0.01)
+    measured = level_correction(np.stack([wandering, steady]), np.stack([wandering, steady])[:, -WEEK:], floor=None)
+    assert measured.spread[0] > 0.03 > 0.01 > measured.spread[1]
+    assert measured.persistence[0] > 0.5
+    np.testing.assert_array_equal(measured.share, 0.0)
+    np.testing.assert_array_equal(measured.factors, 1.0)
+
+
+def test_the_fallback_gate_keeps_a_stale_week_from_serving_a_wandering_lasting_level():
+    wandering = with_levels(day_levels(35, 0.95, 0.08, seed=11))
+    regular = np.tile(SHAPE, 5) * np.exp(0.002 * np.random.default_rng(2).standard_normal(5 * WEEK))
+    options = dict(fallback_to_seasonal_naive=True, fallback_fade_hours=(24, 72))   # a network that loses
+    ungated = forecaster_for(untrained(seed=0, median_shift=0.3), **options)
+    gated = forecaster_for(untrained(seed=0, median_shift=0.3), fallback_level_gate=(0.5, 0.03), **options)
+    assert gated.info["fallback_level_gate"] == [0.5, 0.03] and ungated.info["fallback_level_gate"] is None
+    before = ungated.forecast([wandering, regular], [START, START], 168)
+    after = gated.forecast([wandering, regular], [START, START], 168)
+    assert [o.method for o in before] == ["seasonal_naive_then_attention_bilstm"] * 2
+    assert [o.method for o in after] == ["attention_bilstm", "seasonal_naive_then_attention_bilstm"]
+    assert after[0].backtest["level_persistence"] > 0.5 and after[0].backtest["level_spread"] > 0.03
+    assert after[1].backtest["level_spread"] < 0.03                  # weeks that repeat: weekly naive still serves
+    assert any("wanders" in note and "stale" in note for note in after[0].notes)
+    np.testing.assert_array_equal(after[1].median, before[1].median)
+    network = forecaster_for(untrained(seed=0, median_shift=0.3)).forecast([wandering], [START], 168)[0]
+    np.testing.assert_allclose(after[0].median, network.median, rtol=1e-12)   # the network's own forecast
+    corrected = forecaster_for(untrained(seed=0, median_shift=0.3), fallback_level_gate=(0.5, 0.03),
+                               level_persistence_floor=0.0, **options).forecast([wandering], [START], 168)[0]
+    fix = level_corrections([wandering], network.median[None], 0.0)[0]
+    np.testing.assert_allclose(corrected.median, network.median * fix.factors, rtol=1e-12)   # and its level follows
+
+
+def test_a_gate_is_a_persistence_below_one_and_a_positive_spread():
+    assert check_level_gate((0.5, 0.03)) == (0.5, 0.03) and check_level_gate([0, 1]) == (0.0, 1.0)
+    assert check_level_gate(None) is None and check_level_gate(float("inf")) is None
+    for bad in ((1.0, 0.03), (-0.1, 0.03), (0.5, 0.0), (0.5,), "x", 0.5):
+        with pytest.raises(ValueError, match="fallback_level_gate"):
+            check_level_gate(bad)
+    with pytest.raises(ValueError, match="fallback_level_gate"):
+        forecaster_for(untrained(seed=0), fallback_level_gate=(0.5, -1))
+    assert level_gate("0.5:0.03") == (0.5, 0.03)
+    for bad in ("0.5", "1:0.03", "0.5:0", "a:b", "inf"):
+        with pytest.raises(argparse.ArgumentTypeError, match="PERSISTENCE:SPREAD expected"):
+            level_gate(bad)

@@ -105,7 +105,8 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
                               "--no-evaluate", "--blend-median3", "0.25", "--fallback-to-seasonal-naive",
                               "--fallback-fade-hours", "24:72", "--fallback-max-week-change", "0.2",
                               "--clean-days-threshold", "0.1", "--train-on-cleaned-days",
-                              "--level-persistence-floor", "0.3", "--level-scale", "--generator-version", "2"])
+                              "--level-persistence-floor", "0.3", "--fallback-level-gate", "0.5:0.03",
+                              "--level-scale", "--generator-version", "2"])
     assert train_cli.run(args) == 0
     assert "epoch=1" in capsys.readouterr().out
     fc = load_forecaster(out)
@@ -117,6 +118,7 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["fallback_max_week_change"] == 0.2
     assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["clean_days_threshold"] == 0.1
     assert meta["serving"]["level_persistence_floor"] == 0.3 and fc.info["level_persistence_floor"] == 0.3
+    assert meta["serving"]["fallback_level_gate"] == [0.5, 0.03] and fc.info["fallback_level_gate"] == [0.5, 0.03]
     assert meta["training"]["config"]["train_on_cleaned_days"] is True
     assert meta["training"]["config"]["generator_version"] == 2
     assert meta["hparams"]["level_scale"] is True                 # rebuilt with its 4-output head, strict

@@ -97,7 +97,7 @@ def test_a_history_whose_day_levels_wander_has_its_last_day_carried_forward(live
     body = reply.json()
     assert reply.status == 200, body
     assert body["method"] == "attention_bilstm", body["notes"]
-    assert body["backtest"]["level_persistence"] > 0.5
+    assert body["backtest"]["level_persistence"] > 0.5 and body["backtest"]["level_spread"] > 0.03
     assert any("persistence" in note and "day 1" in note for note in body["notes"]), body["notes"]
 
 

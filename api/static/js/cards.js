@@ -191,6 +191,7 @@ export function renderMethod(fc) {
       "mase_seasonal_trend"],
     ["Day-level persistence", bt?.level_persistence === undefined ? undefined : fmtNumber(bt.level_persistence, 2),
       "level_persistence"],
+    ["Day-level spread", bt?.level_spread === undefined ? undefined : pct(bt.level_spread, 1), "level_spread"],
     ["Band coverage", bt && bt.coverage !== undefined ? pct(bt.coverage, 0) : undefined, "coverage"],
   ]);
   $("method-notes").replaceChildren(...(fc.notes || []).map((n) => {

@@ -25,6 +25,9 @@ class Settings:
     FORECAST_DEVICE: str = "auto"
     # The network encoder's precision: auto = bfloat16 on a CPU that computes it natively, else float32.
     FORECAST_PRECISION: str = "auto"
+    # The fallback level gate (see the README's serving layers): "" keeps the model's stored value,
+    # "off" switches it off, "PERSISTENCE:SPREAD" (e.g. "0.3:0.03") switches it on for this worker.
+    FORECAST_FALLBACK_LEVEL_GATE: str = ""
     LOG_LEVEL: str = "INFO"
     MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
     # Pickled scalers of the original service's model load only when listed in a manifest
@@ -41,8 +44,31 @@ class Settings:
     def visibility_timeout(self) -> int:
         return self.TASK_TIME_LIMIT * 2
 
+    @property
+    def fallback_level_gate(self) -> tuple[float, float] | float | None:
+        """FORECAST_FALLBACK_LEVEL_GATE for ``load_forecaster``: None (stored), infinity (off) or the pair."""
+        return parse_level_gate(self.FORECAST_FALLBACK_LEVEL_GATE)
+
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def parse_level_gate(text: str) -> tuple[float, float] | float | None:
+    """"" -> None (the model's stored gate), "off" -> infinity (off), "P:S" -> (P, S) with 0 <= P < 1, S > 0."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    if text == "off":
+        return float("inf")
+    try:
+        persistence, spread = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE must be empty, off or PERSISTENCE:SPREAD, "
+                          f"got {text!r}") from None
+    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
+        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE needs a persistence in [0, 1) and a spread > 0, "
+                          f"got {text!r}")
+    return persistence, spread
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
@@ -85,6 +111,7 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
     if settings.FORECAST_PRECISION not in ("auto", "fp32", "bf16"):
         raise ConfigError(f"FORECAST_PRECISION must be auto, fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
+    parse_level_gate(settings.FORECAST_FALLBACK_LEVEL_GATE)
     if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
     return settings

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from capplan.config import ConfigError, load_settings
@@ -19,6 +21,26 @@ def test_bad_values_name_the_setting():
         load_settings(environ={"FORECAST_PRECISION": "fp16"})
     with pytest.raises(ConfigError, match="NOPE"):
         load_settings(environ={}, override={"NOPE": 1})
+    for bad in ("0.3", "1:0.03", "0.3:0", "a:b", "on"):
+        with pytest.raises(ConfigError, match="FORECAST_FALLBACK_LEVEL_GATE"):
+            load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": bad})
+
+
+def test_the_fallback_level_gate_setting_reaches_the_workers_model():
+    from workers.model_holder import forget_forecaster, get_forecaster
+
+    assert load_settings(environ={}).fallback_level_gate is None          # the model's stored value
+    assert load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": "Off"}).fallback_level_gate == float("inf")
+    settings = load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": " 0.3:0.03 "})
+    assert settings.fallback_level_gate == (0.3, 0.03)
+    forget_forecaster()
+    try:
+        assert get_forecaster(replace(settings, FORECAST_DEVICE="cpu")).info["fallback_level_gate"] == [0.3, 0.03]
+        forget_forecaster()
+        stored = get_forecaster(load_settings(environ={"FORECAST_DEVICE": "cpu"}))
+        assert stored.info["loaded"] and stored.info["fallback_level_gate"] is None   # off in the shipped model
+    finally:
+        forget_forecaster()
 
 
 def test_redis_fixture_is_a_real_server(redis_server):

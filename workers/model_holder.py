@@ -28,7 +28,8 @@ def get_forecaster(settings: Settings):
                 started = time.perf_counter()
                 _forecaster = load_forecaster(settings.MODEL_DIR, device=settings.FORECAST_DEVICE,
                                               allow_unsafe_pickle=settings.ALLOW_UNSAFE_PICKLE,
-                                              precision=settings.FORECAST_PRECISION)
+                                              precision=settings.FORECAST_PRECISION,
+                                              fallback_level_gate=settings.fallback_level_gate)
                 log.info("model loaded", extra={"model": _forecaster.info,
                                                 "load_s": round(time.perf_counter() - started, 3)})
     return _forecaster

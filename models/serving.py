@@ -296,8 +296,9 @@ class Forecaster:
         if level.persistence > persistence and level.spread > spread:
             notes.append(f"the network lost its backtest to weekly seasonal naive, but this series' day level "
                          f"wanders (day totals spread {level.spread:.1%} around their weekday's usual level) and "
-                         f"its departures last (persistence {level.persistence:.2f}; the fallback's gate is "
-                         f"{persistence:g} and {spread:.0%}): a week-old copy would be stale, so the network served")
+                         f"its departures last (persistence {level.persistence:.2f}; the fallback's gate is persistence "
+                         f"{persistence:g} and spread {spread:.0%}): a week-old copy would be stale, so the network "
+                         f"served")
             return True
         return False
 

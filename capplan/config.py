@@ -60,15 +60,12 @@ def parse_level_gate(text: str) -> tuple[float, float] | float | None:
         return None
     if text == "off":
         return float("inf")
+    from models.level import check_level_gate                    # numpy only: the API may import it
+
     try:
-        persistence, spread = (float(part) for part in text.split(":"))
-    except ValueError:
-        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE must be empty, off or PERSISTENCE:SPREAD, "
-                          f"got {text!r}") from None
-    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
-        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE needs a persistence in [0, 1) and a spread > 0, "
-                          f"got {text!r}")
-    return persistence, spread
+        return check_level_gate(tuple(float(part) for part in text.split(":")))
+    except ValueError as exc:
+        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE must be empty, off or PERSISTENCE:SPREAD: {exc}") from None
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:

@@ -47,6 +47,22 @@ class LevelCorrection:
     spread: np.ndarray
 
 
+def check_level_gate(gate) -> tuple[float, float] | None:
+    """``fallback_level_gate`` (persistence, spread): None (or infinity) switches it off.
+
+    The persistence lies in [0, 1), the spread (of log day departures) is positive.
+    """
+    if gate is None or (np.ndim(gate) == 0 and gate == float("inf")):
+        return None
+    try:
+        persistence, spread = (float(v) for v in gate)
+    except (TypeError, ValueError):
+        raise ValueError(f"fallback_level_gate must be (persistence, spread) or None, got {gate!r}") from None
+    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
+        raise ValueError(f"fallback_level_gate must be (persistence in [0, 1), spread > 0), got {gate!r}")
+    return persistence, spread
+
+
 def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """rows [N, k * 168] -> (clipped log departures [N, 7k] of each day, usual weekday totals [N, 7],
     robust spread [N] of the departures before the last day).

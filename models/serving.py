@@ -15,7 +15,7 @@ from models.calibration import coverage, mase, score_backtests, seasonal_naive, 
 from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
-from models.level import LevelCorrection, level_corrections
+from models.level import LevelCorrection, check_level_gate, level_corrections
 from models.seasonal import seasonal_trend_pairs
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -79,22 +79,6 @@ def check_share(name: str, share: float | None) -> float | None:
     return float(share)
 
 
-def check_level_gate(gate) -> tuple[float, float] | None:
-    """``fallback_level_gate`` (persistence, spread): None (or infinity) switches it off.
-
-    The persistence lies in [0, 1), the spread (of log day departures) is positive.
-    """
-    if gate is None or (np.ndim(gate) == 0 and gate == float("inf")):
-        return None
-    try:
-        persistence, spread = (float(v) for v in gate)
-    except (TypeError, ValueError):
-        raise ValueError(f"fallback_level_gate must be (persistence, spread) or None, got {gate!r}") from None
-    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
-        raise ValueError(f"fallback_level_gate must be (persistence in [0, 1), spread > 0), got {gate!r}")
-    return persistence, spread
-
-
 def check_margin(margin: float | None, name: str = "seasonal_trend_margin") -> float | None:
     """A margin or floor (``name``): None (or infinity) switches it off; otherwise a share in [0, 1)."""
     if margin is None or margin == float("inf"):
@@ -134,7 +118,8 @@ class Forecaster:
             self._info["clean_days_threshold"] = self.clean_days_threshold
             self._info["seasonal_trend_margin"] = self.seasonal_trend_margin
             self._info["level_persistence_floor"] = self.level_persistence_floor
-            self._info["fallback_level_gate"] = None if self.fallback_level_gate is None else list(self.fallback_level_gate)
+            gate = self.fallback_level_gate
+            self._info["fallback_level_gate"] = None if gate is None else list(gate)
         self._profile = np.ones(WEEK) if profile is None else np.maximum(np.asarray(profile, float), 1e-3)
         self.fallback_to_seasonal_naive = fallback_to_seasonal_naive
 
@@ -296,9 +281,9 @@ class Forecaster:
         if level.persistence > persistence and level.spread > spread:
             notes.append(f"the network lost its backtest to weekly seasonal naive, but this series' day level "
                          f"wanders (day totals spread {level.spread:.1%} around their weekday's usual level) and "
-                         f"its departures last (persistence {level.persistence:.2f}; the fallback's gate is persistence "
-                         f"{persistence:g} and spread {spread:.0%}): a week-old copy would be stale, so the network "
-                         f"served")
+                         f"its departures last (persistence {level.persistence:.2f}; the fallback's gate is "
+                         f"persistence {persistence:g} and spread {spread:.0%}): a week-old copy would be stale, so "
+                         f"the network served")
             return True
         return False
 

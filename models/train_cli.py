@@ -98,7 +98,7 @@ def fade_hours(text: str) -> tuple[int, int]:
 
 def level_gate(text: str) -> tuple[float, float]:
     """``PERSISTENCE:SPREAD`` -> (persistence, spread), checked as the forecaster checks it."""
-    from models.serving import check_level_gate
+    from models.level import check_level_gate
 
     try:
         gate = check_level_gate(tuple(float(part) for part in text.split(":")))

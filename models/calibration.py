@@ -3,10 +3,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.features import DAY, WEEK
+from models.features import DAY, WEEK, mean_last
 
 BAND_TARGET = 0.8            # p10..p90 should hold 80% of actuals
 BAND_SCALE_RANGE = (0.5, 3.0)  # one week is a small sample: never trust it beyond this
+
+
+def median_last(values: np.ndarray) -> np.ndarray:
+    """``np.median`` over the last axis of finite values, in one sort; the same bits, without its ~30 us a call."""
+    ordered = np.sort(values, axis=-1)
+    k = values.shape[-1]
+    return 0.5 * (ordered[..., (k - 1) // 2] + ordered[..., k // 2])
+
+
+def quantile_last(values: np.ndarray, q: float) -> np.ndarray:
+    """``np.quantile(values, q, axis=-1)`` (its default linear method, same bits) from one partition.
+
+    np.quantile's generality costs ~150 us a call here, more than the rest of a backtest's scoring.
+    """
+    n = values.shape[-1]
+    virtual = (n - 1) * float(q)                                   # as numpy computes it, then its lerp
+    lower = min(int(np.floor(virtual)), n - 1)
+    upper = min(lower + 1, n - 1)
+    ordered = np.partition(values, (lower, upper), axis=-1)
+    a, b = ordered[..., lower], ordered[..., upper]
+    gamma, diff = virtual - lower, b - a
+    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def naive_scale(history: np.ndarray) -> float:
@@ -21,20 +43,20 @@ def naive_scale(history: np.ndarray) -> float:
 
 def weekly_naive_mae(rows: np.ndarray) -> np.ndarray:
     """In-sample weekly seasonal naive MAE of each row of ``rows`` [M, L > 168]: [M]."""
-    return np.abs(rows[:, WEEK:] - rows[:, :-WEEK]).mean(axis=1)
+    return mean_last(np.abs(rows[:, WEEK:] - rows[:, :-WEEK]))
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale) -> np.ndarray:
     """MAE over ``scale`` along the last axis; 0 when both are 0 (an all-zero series forecast as zero)."""
-    mae = np.abs(actual - forecast).mean(axis=-1)
+    mae = mean_last(np.abs(actual - forecast))
     scale = np.asarray(scale, dtype=np.float64)
-    fallback = np.maximum(np.abs(actual).mean(axis=-1), 1e-12)  # no naive error to scale by: relative MAE
+    fallback = np.maximum(mean_last(np.abs(actual)), 1e-12)  # no naive error to scale by: relative MAE
     return np.where(scale > 0, mae / np.where(scale > 0, scale, 1.0), np.where(mae == 0, 0.0, mae / fallback))
 
 
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Share of actuals inside [lower, upper] along the last axis."""
-    return ((actual >= lower) & (actual <= upper)).mean(axis=-1)
+    return mean_last((actual >= lower) & (actual <= upper))
 
 
 def band_scale(actual: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.ndarray,
@@ -46,7 +68,7 @@ def band_scale(actual: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.nda
     width = np.where(actual < p50, p50 - p10, p90 - p50)         # the half-width on the actual's side
     miss = np.abs(actual - p50)
     needed = np.where(miss == 0, 0.0, miss / np.maximum(width, 1e-12 * (np.abs(p50) + 1e-12)))
-    return np.clip(np.quantile(needed, target, axis=-1), *limits)
+    return np.clip(quantile_last(needed, target), *limits)
 
 
 def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from models.calibration import median_last
 from models.features import DAY, WEEK
 
 CLEAN_WEEKS = 5      # the context (4 weeks) plus the week before it, which the backtest's context needs
@@ -26,7 +27,7 @@ def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tup
     weeks = hours // WEEK
     days = recent.reshape(n, weeks, 7, DAY)                        # [N, W, 7, 24] by weekday slot
     totals = days.sum(axis=3)                                      # [N, W, 7]
-    usual = np.median(totals, axis=1, keepdims=True)               # [N, 1, 7] each weekday's median total
+    usual = median_last(totals.transpose(0, 2, 1))[:, None, :]     # [N, 1, 7] each weekday's median total
     anomalous = np.abs(totals - usual) > threshold * usual         # [N, W, 7]; a usually idle weekday: any load
     anomalous.reshape(n, -1)[:, weeks * 7 - keep_days:] = False
     counts = anomalous.sum(axis=(1, 2))
@@ -34,7 +35,7 @@ def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tup
         return recent, counts
     series, week, weekday = np.nonzero(anomalous)                  # the replaced days
     slots, slot = np.unique(series * 7 + weekday, return_inverse=True)   # their (series, weekday) pairs
-    profile = np.median(days[slots // 7, :, slots % 7], axis=1)    # [P, W, 24] -> [P, 24] median hours
+    profile = median_last(days[slots // 7, :, slots % 7].transpose(0, 2, 1))   # [P, W, 24] -> [P, 24] median hours
     cleaned = days.copy()
     cleaned[series, week, weekday] = profile[slot.reshape(-1)]
     return cleaned.reshape(n, hours), counts

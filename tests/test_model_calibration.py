@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, seasonal_naive
+from models.calibration import (BAND_SCALE_RANGE, band_scale, mase, median_last, naive_scale, quantile_last,
+                                seasonal_naive)
+from models.features import mean_last
 from models.serving import fallback_shares, week_change
 from tests.test_model_networks import START, forecaster_for, untrained
 
@@ -20,6 +22,20 @@ def test_band_scale_matches_the_share_of_actuals_to_cover():
     assert k == pytest.approx(1.2816, rel=0.1)                    # the normal's 10-90% half-width
     assert band_scale(p50 + rng.normal(0, 100, 1000), p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[1]
     assert band_scale(p50, p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[0]
+
+
+@pytest.mark.parametrize("shape", [(1, 168), (3, 168), (2, 7, 5), (4, 4), (1000, 168), (2, 1)])
+def test_the_fast_reductions_give_numpys_bits(shape):
+    """Serving's quantile, median and mean shortcuts must change no forecast: equal to numpy's, bit for bit."""
+    rng = np.random.default_rng(sum(shape))
+    values = rng.lognormal(0, 2, shape) * (rng.random(shape) > 0.2)   # ties at zero too
+    for q in (0.0, 0.1, 0.5, 0.8, 0.9, 1.0):
+        np.testing.assert_array_equal(quantile_last(values, q), np.quantile(values, q, axis=-1))
+    np.testing.assert_array_equal(median_last(values), np.median(values, axis=-1))
+    for x in (values, values.astype(np.float32), values > 1):
+        mean = mean_last(x)
+        assert mean.dtype == x.mean(axis=-1).dtype
+        np.testing.assert_array_equal(mean, x.mean(axis=-1))
 
 
 def test_calibration_widens_on_a_noisy_series_and_narrows_on_a_smooth_one():

@@ -75,7 +75,7 @@ def speed(forecaster: Forecaster, rounds: int = 5) -> dict:
 
 
 def _spread(values: list[float], scale: float = 1.0) -> str:
-    return f"rounds {min(values) * scale:.3g}-{max(values) * scale:.3g}"
+    return f"rounds {min(values) * scale:.4g}-{max(values) * scale:.4g}"
 
 
 def _check(ok: bool) -> str:

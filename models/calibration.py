@@ -9,13 +9,6 @@ BAND_TARGET = 0.8            # p10..p90 should hold 80% of actuals
 BAND_SCALE_RANGE = (0.5, 3.0)  # one week is a small sample: never trust it beyond this
 
 
-def median_last(values: np.ndarray) -> np.ndarray:
-    """``np.median`` over the last axis of finite values, in one sort; the same bits, without its ~30 us a call."""
-    ordered = np.sort(values, axis=-1)
-    k = values.shape[-1]
-    return 0.5 * (ordered[..., (k - 1) // 2] + ordered[..., k // 2])
-
-
 def quantile_last(values: np.ndarray, q: float) -> np.ndarray:
     """``np.quantile(values, q, axis=-1)`` (its default linear method, same bits) from one partition.
 

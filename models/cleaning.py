@@ -14,8 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from models.calibration import median_last
-from models.features import DAY, WEEK
+from models.features import DAY, WEEK, median_last
 
 CLEAN_WEEKS = 5      # the context (4 weeks) plus the week before it, which the backtest's context needs
 MIN_WEEKS = 3        # fewer weeks give no majority to call a day anomalous against

@@ -63,6 +63,13 @@ def mean_last(values: np.ndarray) -> np.ndarray:
     return values.sum(axis=-1) / values.shape[-1]
 
 
+def median_last(values: np.ndarray) -> np.ndarray:
+    """``np.median`` over the last axis of finite values, in one sort; the same bits, without its ~30 us a call."""
+    ordered = np.sort(values, axis=-1)
+    k = values.shape[-1]
+    return 0.5 * (ordered[..., (k - 1) // 2] + ordered[..., k // 2])
+
+
 def window_scale(contexts: np.ndarray) -> np.ndarray:
     """Per-window statistic [N]: the context mean (0 only for an all-zero, non-negative context)."""
     return mean_last(contexts)
@@ -70,7 +77,7 @@ def window_scale(contexts: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _index_tables(context: int, window: int, horizon: int):
-    """Positions of the window's rows, the horizons 1..H and the target hours' lags [H, 4]; read-only, cached."""
+    """Positions of the window's rows and of the target hours' lags [H, 4]; read-only, cached."""
     rows = np.arange(context - window, context)                   # the window's own hours
     steps = np.arange(1, horizon + 1)                             # horizons 1..H
     target = context - 1 + steps                                  # target hour's position
@@ -78,9 +85,9 @@ def _index_tables(context: int, window: int, horizon: int):
                      target - DAY * ((steps + DAY - 1) // DAY)], axis=1)  # [H, 4]
     if lags.min() < 0 or rows.min() - WEEK < 0:
         raise ValueError(f"context of {context} hours is too short for window {window} and horizon {horizon}")
-    for table in (rows, steps, lags):
+    for table in (rows, lags):
         table.flags.writeable = False                             # shared by every call
-    return rows, steps, lags
+    return rows, lags
 
 
 def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int = WINDOW_HOURS,
@@ -91,7 +98,7 @@ def build_inputs(contexts: np.ndarray, last_epoch_hours: np.ndarray, window: int
     ``head_features`` F keeps the first F head features, so artifacts trained with fewer still load.
     """
     n, context = contexts.shape
-    rows, _, lags = _index_tables(context, window, horizon)
+    rows, lags = _index_tables(context, window, horizon)
     scale = window_scale(contexts)                                # [N]
     norm = contexts / np.where(scale > 0, scale, 1.0)[:, None]    # [N, C], mean 1 unless all zero
     norm32 = norm.astype(np.float32)                              # gathered below: the network's dtype

@@ -26,8 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.calibration import median_last
-from models.features import DAY, HORIZON_HOURS, WEEK
+from models.features import DAY, HORIZON_HOURS, WEEK, median_last
 
 MIN_WEEKS = 3            # fewer weeks give no majority for a weekday's usual level
 MAX_WEEKS = 4            # the network's context
@@ -73,7 +72,7 @@ def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     n, hours = rows.shape
     weeks = hours // WEEK
     days = rows.reshape(n, weeks, 7, DAY).sum(axis=3)            # [N, k, 7] 24-hour blocks, oldest first
-    usual = median_last(days.transpose(0, 2, 1))                      # [N, 7]
+    usual = median_last(days.transpose(0, 2, 1))                  # [N, 7]
     known = (days > 0) & (usual[:, None, :] > 0)
     ratio = np.where(known, days, 1.0) / np.where(known, usual[:, None, :], 1.0)
     departures = np.where(known, np.log(ratio), 0.0).reshape(n, weeks * 7)

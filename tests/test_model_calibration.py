@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.calibration import (BAND_SCALE_RANGE, band_scale, mase, median_last, naive_scale, quantile_last,
-                                seasonal_naive)
-from models.features import mean_last
+from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, quantile_last, seasonal_naive
+from models.features import mean_last, median_last
 from models.serving import fallback_shares, week_change
 from tests.test_model_networks import START, forecaster_for, untrained
 

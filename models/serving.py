@@ -139,6 +139,8 @@ class Forecaster:
         if self._engine is None:
             raise ModelNotLoaded(self._info["error"] or "no model loaded")
         series, epochs, horizons = _validate(histories, last_timestamps, hours_ahead)
+        first, of = _distinct(series, epochs)                    # a repeated (history, last hour) runs once
+        series, epochs = [series[i] for i in first], [epochs[i] for i in first]
         backtested = [i for i, values in enumerate(series) if len(values) >= 2 * WEEK]
         inputs, cleaned = self._clean(series + [series[i][:-WEEK] for i in backtested])  # each on its own
         rows, lasts, pads = [], [], []
@@ -164,10 +166,10 @@ class Forecaster:
         if self.level_persistence_floor is not None or self.fallback_level_gate is not None:
             level = level_corrections(series, median, self.level_persistence_floor)
         row = {i: j for j, i in enumerate(backtested)}
-        return [self._output(series[i], median[i], p10[i], p90[i], horizons[i], *pads[i],
+        return [self._output(series[i], median[i], p10[i], p90[i], hours, *pads[i],
                              None if i not in row else (scores, row[i], predicted[n + row[i]]), trend.get(i),
                              level.get(i))
-                for i in range(n)]
+                for i, hours in zip(of, horizons)]
 
     def _seasonal_trend(self, series: list[np.ndarray], backtested: list[int], actual: np.ndarray,
                         scales: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, float]]:
@@ -239,7 +241,7 @@ class Forecaster:
                 report["level_spread"] = float(level.spread)
         if level is not None and method == self._engine.method and self._engine.gives_band:
             median, p10, p90 = self._follow_level(level, notes, median, p10, p90)
-        return ForecastOutput(median=np.ascontiguousarray(median[:hours], dtype=np.float64),
+        return ForecastOutput(median=np.array(median[:hours], dtype=np.float64),   # a copy: repeats share rows
                               p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=report, history_hours=len(values),
@@ -301,6 +303,22 @@ class Forecaster:
         notes.append(f"the network lost its backtest to weekly seasonal naive, which served hours 1-{full}, "
                      f"fading into the network by hour {end}")
         return "seasonal_naive_then_attention_bilstm", mixed
+
+
+def _distinct(series: list[np.ndarray], epochs: list[int]) -> tuple[list[int], list[int]]:
+    """The first request of each distinct (history, last hour) pair, and each request's pair among them.
+
+    A batch of plans often repeats a series (scenarios of one service, plans with the same current load and
+    timestamp): each distinct pair is forecast once and its outputs serve every request that repeats it.
+    """
+    seen: dict[tuple[int, bytes], int] = {}
+    first, of = [], []
+    for i, (values, epoch) in enumerate(zip(series, epochs)):
+        position = seen.setdefault((epoch, values.tobytes()), len(first))   # exact: the bytes, not a digest
+        if position == len(first):
+            first.append(i)
+        of.append(position)
+    return first, of
 
 
 def _daily_changes(values: np.ndarray) -> np.ndarray:

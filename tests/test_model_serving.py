@@ -52,6 +52,28 @@ def test_deterministic_and_independent_of_batch_companions(random_forecaster):
     np.testing.assert_allclose(alone.median, batched.median, rtol=1e-5)
 
 
+def test_a_repeated_series_is_forecast_once_and_answers_each_request(random_forecaster, monkeypatch):
+    a, b = _weekly(700, seed=5), _weekly(900, seed=6)
+    later = START + dt.timedelta(hours=1)
+    expected = {hours: random_forecaster.forecast([a], [START], hours)[0] for hours in (24, 168)}
+    engine, rows = random_forecaster._engine, []
+    predict = engine.predict
+    monkeypatch.setattr(engine, "predict", lambda contexts, lasts: rows.append(len(contexts)) or predict(contexts, lasts))
+    c = _weekly(400, seed=7)                                      # under 3 weeks: no level correction copies it
+    outs = random_forecaster.forecast([a, b, a.copy(), a, a, c, c], [START] * 4 + [later, START, START],
+                                      [168, 168, 168, 24, 168, 168, 168])
+    assert rows == [8]                  # a at START, b, a an hour later and c: each with its backtest
+    for out, hours in zip(outs[0:4:2] + [outs[3]], (168, 168, 24)):
+        np.testing.assert_allclose(out.median, expected[hours].median, rtol=1e-5)
+        np.testing.assert_allclose(out.p90, expected[hours].p90, rtol=1e-5)
+        assert out.backtest == pytest.approx(expected[hours].backtest, rel=1e-5)
+    assert len(outs[3].median) == 24 and not np.array_equal(outs[4].median, outs[0].median)   # the hour counts
+    for one, other in ((outs[0], outs[2]), (outs[5], outs[6])):   # each request owns its arrays
+        np.testing.assert_array_equal(one.median, other.median)
+        assert not any(np.shares_memory(x, y) for x in (one.median, one.p10, one.p90)
+                       for y in (other.median, other.p10, other.p90))
+
+
 @pytest.mark.parametrize("hours", [100, 700])
 def test_scale_property(random_forecaster, hours):
     history = _weekly(hours, seed=2)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from models import artifacts
-from models.calibration import coverage, mase, score_backtests, seasonal_naive, widen
+from models.calibration import coverage, mase, quantile_last, score_backtests, seasonal_naive, widen
 from models.cleaning import clean_histories
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, WEEK, as_histories, epoch_hour, hour_of_week, pad_history
 from models.inference import LegacyEngine, NetworkEngine
@@ -327,7 +327,7 @@ def _daily_changes(values: np.ndarray) -> np.ndarray:
 
 def _residual_band(median: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median plus the 10th / 90th percentile of past errors (actual - forecast), kept around the median."""
-    low, high = np.quantile(errors, [0.1, 0.9])
+    low, high = quantile_last(errors, 0.1), quantile_last(errors, 0.9)
     return np.maximum(median + min(low, 0.0), 0.0), median + max(high, 0.0)
 
 

@@ -23,7 +23,7 @@ def test_band_scale_matches_the_share_of_actuals_to_cover():
     assert band_scale(p50, p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[0]
 
 
-@pytest.mark.parametrize("shape", [(1, 168), (3, 168), (2, 7, 5), (4, 4), (1000, 168), (2, 1)])
+@pytest.mark.parametrize("shape", [(168,), (23,), (1, 168), (3, 168), (2, 7, 5), (4, 4), (1000, 168), (2, 1)])
 def test_the_fast_reductions_give_numpys_bits(shape):
     """Serving's quantile, median and mean shortcuts must change no forecast: equal to numpy's, bit for bit."""
     rng = np.random.default_rng(sum(shape))

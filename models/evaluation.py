@@ -12,38 +12,75 @@ from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS, WEEK
 from models.generator import GENERATOR_VERSION, generate_set
 
 HORIZONS = (24, 168)
+INTERVAL_LEVEL = 0.9          # of the bootstrap interval around each model / baseline ratio
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_MIN_GROUPS = 3      # under this, resampling says nothing: no interval
 SYNTHETIC_HELD_OUT_SEED = 20_261_128   # never used for training (training seeds are small integers)
 EPOCH = dt.datetime(1970, 1, 1)
 
 
 @dataclass
 class Origins:
-    """Forecast cases: histories [N, L], actuals [N, H], last epoch hours [N], a label each."""
+    """Forecast cases: histories [N, L], actuals [N, H], last epoch hours [N], a label each.
+
+    ``groups`` [N] marks cases whose errors go together (one origin across columns of one CSV: the same
+    week, the same holiday); the ratios' bootstrap resamples whole groups. None: every case its own group.
+    """
 
     histories: np.ndarray
     actuals: np.ndarray
     lasts: np.ndarray
     labels: list[str] = field(default_factory=list)
+    groups: np.ndarray | None = None
 
     @classmethod
     def concat(cls, parts: list["Origins"]) -> "Origins":
+        """The parts' cases in order; each part's cases become one group of their own."""
         return cls(np.concatenate([p.histories for p in parts]), np.concatenate([p.actuals for p in parts]),
-                   np.concatenate([p.lasts for p in parts]), [label for p in parts for label in p.labels])
+                   np.concatenate([p.lasts for p in parts]), [label for p in parts for label in p.labels],
+                   np.concatenate([np.full(len(p.lasts), i) for i, p in enumerate(parts)]))
 
 
 def rolling_origins(series: dict[str, np.ndarray], first_epoch_hour: int, origins: int = 12,
                     history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE) -> Origins:
     """``origins`` forecast starts spread evenly over the last ``held_out`` share of each series."""
-    hists, acts, lasts, labels = [], [], [], []
+    hists, acts, lasts, labels, groups = [], [], [], [], []
     for name, values in series.items():
         first = max(int(len(values) * (1 - held_out)), history)
         last = len(values) - HORIZON_HOURS
         if last < first:
             raise ValueError(f"{name}: too short for {history} hours of history and a {HORIZON_HOURS}-hour horizon")
-        for start in np.linspace(first, last, origins).astype(int):
+        for number, start in enumerate(np.linspace(first, last, origins).astype(int)):
             hists.append(values[start - history:start]), acts.append(values[start:start + HORIZON_HOURS])
             lasts.append(first_epoch_hour + start - 1), labels.append(f"{name}@{start}")
-    return Origins(np.stack(hists), np.stack(acts), np.asarray(lasts, dtype=np.int64), labels)
+            groups.append(number)                                 # the columns share the CSV's clock
+    return Origins(np.stack(hists), np.stack(acts), np.asarray(lasts, dtype=np.int64), labels, np.asarray(groups))
+
+
+def ratio_with_interval(model: np.ndarray, baseline: np.ndarray, groups: np.ndarray | None,
+                        level: float = INTERVAL_LEVEL, draws: int = BOOTSTRAP_DRAWS, seed: int = 0) -> dict:
+    """Mean MASE of the model over the baseline's, with a percentile bootstrap interval over groups of cases.
+
+    Cases of one group (one origin across a CSV's columns) share their week, so whole groups are resampled:
+    with 12 origins the interval says how far the ratio could move with another 12 weeks. ``model`` and
+    ``baseline`` are per-case MASE [N]. The interval is None under ``BOOTSTRAP_MIN_GROUPS`` groups or
+    where a draw's baseline total is 0.
+    """
+    groups = np.arange(len(model)) if groups is None else np.asarray(groups)
+    _, index = np.unique(groups, return_inverse=True)
+    model_sums = np.bincount(index, weights=model)               # [G]
+    baseline_sums = np.bincount(index, weights=baseline)         # [G]
+    picks = np.random.default_rng(seed).integers(0, len(model_sums), size=(draws, len(model_sums)))  # [D, G]
+    drawn = baseline_sums[picks].sum(axis=1)                     # [D]
+    total = float(baseline.sum())
+    interval = None
+    if total > 0 and (drawn > 0).all() and len(model_sums) >= BOOTSTRAP_MIN_GROUPS:
+        ratios = model_sums[picks].sum(axis=1) / drawn
+        tail = (1 - level) / 2
+        interval = [float(v) for v in np.quantile(ratios, [tail, 1 - tail])]
+    return {"ratio": float(model.sum()) / total if total > 0 else None, "interval": interval, "level": level,
+            "groups": int(len(model_sums)), "cases_better": int((model < baseline).sum()),
+            "cases_worse": int((model > baseline).sum())}
 
 
 def mstl_forecasts(histories: np.ndarray) -> np.ndarray | None:
@@ -71,7 +108,7 @@ def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
         forecasts["mstl"] = mstl
     scales = np.array([max(naive_scale(h), 1e-12) for h in cases.histories])[:, None]   # [N, 1]
     p10, p90 = np.stack([o.p10 for o in outputs]), np.stack([o.p90 for o in outputs])
-    report = {"cases": len(cases.labels), "mstl_available": mstl is not None, "horizons": {}}
+    report = {"cases": len(cases.labels), "mstl_available": mstl is not None, "horizons": {}, "compared": {}}
     for h in HORIZONS:
         errors = {name: np.abs(f[:, :h] - cases.actuals[:, :h]).mean(axis=1, keepdims=True) / scales
                   for name, f in forecasts.items()}
@@ -79,6 +116,8 @@ def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
             **{f"mase_{name}": float(e.mean()) for name, e in errors.items()},
             "coverage_10_90": float(coverage(cases.actuals[:, :h], p10[:, :h], p90[:, :h]).mean()),
         }
+        report["compared"][str(h)] = {name: ratio_with_interval(errors["model"][:, 0], e[:, 0], cases.groups)
+                                      for name, e in errors.items() if name != "model"}
     report["methods_served"] = sorted({o.method for o in outputs})
     report["_outputs"] = outputs                                  # for plots; dropped before JSON
     return report
@@ -99,7 +138,7 @@ def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_
     hours = 2 * CONTEXT_HOURS + 2 * HORIZON_HOURS
     values, starts = generate_set(seed, n_series, hours, version)
     parts = [rolling_origins({f"synthetic{i}": v}, int(s), origins) for i, (v, s) in enumerate(zip(values, starts))]
-    return Origins.concat(parts)
+    return Origins.concat(parts)                                  # a group per series: its own clock
 
 
 def held_out_report(model, meta: dict, config) -> dict:

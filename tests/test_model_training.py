@@ -160,6 +160,11 @@ def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):
         assert {"mase_model", "mase_seasonal_naive_weekly", "mase_seasonal_naive_daily", "coverage_10_90"} <= set(row)
         assert ("mase_mstl" in row) == report["mstl_available"]
         assert all(np.isfinite(v) for v in row.values())
+        compared = report["compared"][horizon]                    # model / each baseline, with its interval
+        assert set(compared) == {k[5:] for k in row if k.startswith("mase_") and k != "mase_model"}
+        weekly = compared["seasonal_naive_weekly"]
+        assert weekly["ratio"] == pytest.approx(row["mase_model"] / row["mase_seasonal_naive_weekly"])
+        assert weekly["interval"][0] <= weekly["ratio"] <= weekly["interval"][1] and weekly["groups"] == 3
     assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -164,6 +164,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {config.real_csv} not found: training on generated data only", file=sys.stderr)
         config.real_csv = None
     model, meta = train(config, log=lambda line: print(line, flush=True))
+    threads = meta["training"]["threads"]
+    print(f"trained in {meta['training']['seconds'] / 60:.1f} min on {threads} thread{'s' * (threads != 1)}",
+          flush=True)
     if args.version:
         meta["version"] = args.version
     if not args.no_evaluate and config.real_csv:

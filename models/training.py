@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -180,6 +181,7 @@ def _line(metrics: dict) -> str:
 
 def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]:
     """Train from scratch; returns the best-validation model and the metadata for its artifact."""
+    started = time.perf_counter()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = np.random.default_rng(config.seed)
@@ -240,6 +242,7 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
         "context_hours": CONTEXT_HOURS,
         "normalisation": "each context divided by its own mean over the last 672 hours; outputs multiplied back",
         "training": {"config": asdict(config), "steps": total, "history": history,
+                     "seconds": round(time.perf_counter() - started, 1), "threads": torch.get_num_threads(),
                      "fingerprint": fingerprint([synthetic, *real, repr(asdict(config))]),
                      "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
                                                              if real else "")},

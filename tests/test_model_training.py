@@ -70,6 +70,7 @@ def test_training_smoke_run_lowers_the_held_out_loss():
     assert history[0]["epoch"] == 0 and history[-1]["epoch"] == 2
     assert min(h["synthetic_loss"] for h in history[1:]) < history[0]["synthetic_loss"]
     assert len(meta["hour_of_week_profile"]) == 168 and len(meta["training"]["fingerprint"]) == 64
+    assert meta["training"]["seconds"] > 0 and meta["training"]["threads"] == TINY["threads"]
 
 
 def test_training_is_deterministic_with_a_seed():
@@ -108,7 +109,8 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
                               "--level-persistence-floor", "0.3", "--fallback-level-gate", "0.5:0.03",
                               "--level-scale", "--generator-version", "2"])
     assert train_cli.run(args) == 0
-    assert "epoch=1" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "epoch=1" in printed and "trained in " in printed and "min on 1 thread\n" in printed
     fc = load_forecaster(out)
     assert fc.info["loaded"] and fc.info["version"] == "t" and fc.info["fallback_to_seasonal_naive"]
     meta = json.loads((out / "model.json").read_text())

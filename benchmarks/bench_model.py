@@ -20,7 +20,7 @@ from sklearn.preprocessing import MinMaxScaler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.dataset import read_hourly_csv  # noqa: E402
+from models.hourly_csv import read_hourly_csv  # noqa: E402
 from models.evaluation import evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.inference import LegacyEngine  # noqa: E402
 from models.network import LegacyAttentionLSTM  # noqa: E402

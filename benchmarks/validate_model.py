@@ -28,7 +28,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.dataset import TRAIN_SHARE, read_hourly_csv  # noqa: E402
+from models.dataset import TRAIN_SHARE  # noqa: E402
+from models.hourly_csv import read_hourly_csv  # noqa: E402
 from models.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
 from models.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
 from models.serving import load_forecaster  # noqa: E402

@@ -8,7 +8,10 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--csv", required=True, help="hourly CSV with a timestamp column and value columns")
+    parser.add_argument("--csv", required=True, help="hourly CSV with a time column and value columns")
+    parser.add_argument("--time-column", default=None,
+                        help="the time column (default: the first of timestamp, datetime, date_time, date, time, "
+                             "ds, in any case)")
     parser.add_argument("--column", action="append", default=None,
                         help="value column to evaluate (repeatable; default: every column)")
     parser.add_argument("--model-dir", default=None, help="model directory (default: the shipped artifacts)")
@@ -51,7 +54,7 @@ def _ratio_text(compared: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.dataset import read_hourly_csv
+    from models.hourly_csv import read_hourly_csv
     from models.evaluation import evaluate, rolling_origins, summary_line
     from models.serving import load_forecaster
 
@@ -59,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     if not forecaster.info["loaded"]:
         print(f"model not loaded: {forecaster.info['error']}", file=sys.stderr)
         return 1
+    repairs: list[str] = []
     try:
-        columns, first = read_hourly_csv(args.csv, args.column)
+        columns, first = read_hourly_csv(args.csv, args.column, args.time_column, repairs)
         cases = rolling_origins(columns, first, args.origins, args.history, args.held_out)
     except (OSError, ValueError) as exc:
         print(f"backtest: {exc}", file=sys.stderr)
@@ -69,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     outputs = report.pop("_outputs")
     report.update(csv=str(args.csv), columns=list(columns), origins_per_column=args.origins,
                   history_hours=args.history, model=forecaster.info,
-                  mase_scale="in-sample MAE of weekly seasonal naive over each history")
+                  mase_scale="in-sample MAE of weekly seasonal naive over each history", input_repairs=repairs)
+    for line in repairs:
+        print(f"input: {line}", file=sys.stderr)
     if not report["mstl_available"] and not args.no_mstl:
         report["note"] = "statsforecast is not installed: MSTL was skipped (pip install -r requirements-dev.txt)"
         print(report["note"], file=sys.stderr)

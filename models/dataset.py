@@ -1,45 +1,14 @@
 """Training examples: hourly series (real CSV columns, generated ones) cut into context/target pairs."""
 from __future__ import annotations
 
-import csv
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from models.features import CONTEXT_HOURS, HEAD_FEATURES_BASE, HORIZON_HOURS, build_inputs, epoch_hour
+from models.features import CONTEXT_HOURS, HEAD_FEATURES_BASE, HORIZON_HOURS, build_inputs
 
 TRAIN_SHARE = 0.65   # real series: the first 65% trains, the last 35% is held out for evaluation
-
-
-def read_hourly_csv(path: str | Path, columns: list[str] | None = None) -> tuple[dict[str, np.ndarray], int]:
-    """Columns of an hourly CSV with a ``timestamp`` column -> ({name: values}, first epoch hour)."""
-    with open(path, newline="") as fh:
-        reader = csv.DictReader(fh)
-        names = [c for c in (reader.fieldnames or []) if c != "timestamp"]
-        wanted = columns or names
-        missing = [c for c in wanted if c not in names]
-        if "timestamp" not in (reader.fieldnames or []) or missing:
-            raise ValueError(f"{path}: needs a timestamp column and {', '.join(missing) or 'a value column'}")
-        stamps, values = [], {c: [] for c in wanted}
-        for row in reader:
-            stamps.append(epoch_hour(np.datetime64(row["timestamp"].replace(" ", "T"))))
-            for c in wanted:
-                values[c].append(float(row[c]) if row[c] not in ("", "nan", "NaN") else np.nan)
-    stamps = np.asarray(stamps)
-    if len(stamps) < 2 or np.any(np.diff(stamps) != 1):
-        raise ValueError(f"{path}: timestamps must be consecutive hours")
-    return {c: _fill_gaps(np.asarray(v)) for c, v in values.items()}, int(stamps[0])
-
-
-def _fill_gaps(values: np.ndarray) -> np.ndarray:
-    """Missing hours take the value a week (else a day, else an hour) earlier, or 0 at the start."""
-    out = values.copy()
-    for i in np.flatnonzero(~np.isfinite(out)):
-        back = next((i - lag for lag in (168, 24, 1) if i - lag >= 0 and np.isfinite(out[i - lag])), None)
-        out[i] = out[back] if back is not None else 0.0
-    return np.maximum(out, 0.0)
 
 
 def fingerprint(parts: list) -> str:

@@ -143,7 +143,7 @@ def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_
 
 def held_out_report(model, meta: dict, config) -> dict:
     """The shipped artifact's own figures: held-out real series and held-out generated series."""
-    from models.dataset import read_hourly_csv
+    from models.hourly_csv import read_hourly_csv
     from models.serving import forecaster_from_model
 
     forecaster = forecaster_from_model(model, meta)

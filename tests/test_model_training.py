@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from models import backtest_cli, train_cli
-from models.dataset import SeriesPool, read_hourly_csv
+from models.dataset import SeriesPool
 from models.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
 from models.serving import load_forecaster
 from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,
@@ -174,15 +174,6 @@ def test_backtest_command_rejects_a_missing_column(tmp_path, small_csv):
     args = _parse(backtest_cli, ["--csv", str(small_csv), "--column", "nope", "--json", str(tmp_path / "r.json"),
                                  "--plot", str(tmp_path / "p.png")])
     assert backtest_cli.run(args) == 2
-
-
-def test_csv_gaps_are_filled_from_a_week_earlier(tmp_path):
-    path = tmp_path / "gappy.csv"
-    stamps = np.datetime64("2024-01-01T00") + np.arange(400).astype("timedelta64[h]")
-    values = [str(i) if i != 300 else "" for i in range(400)]
-    path.write_text("timestamp,x\n" + "\n".join(f"{t}:00:00,{v}" for t, v in zip(stamps, values)) + "\n")
-    columns, _ = read_hourly_csv(path)
-    assert columns["x"][300] == 300 - 168
 
 
 def test_short_horizon_weight_favours_the_first_day_of_the_loss():

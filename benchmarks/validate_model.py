@@ -71,13 +71,14 @@ def generated_cases(seeds: int, version: int = GENERATOR_VERSION) -> Origins:
     return Origins.concat([synthetic_cases(seed=VALIDATION_SEED + k, version=version) for k in range(seeds)])
 
 
-def stress_report(label: str, forecaster) -> None:
+def stress_report(label: str, forecaster, seed: int | None = None, n_series: int = 40) -> None:
     """Per stress family and horizon: MASE of the model and the classical baselines, and their ratio."""
-    from stress_families import FAMILIES, stress_cases
+    from stress_families import FAMILIES, STRESS_SEED, stress_cases
 
     ratios = []
     for family in FAMILIES:
-        report = evaluate(forecaster, stress_cases(family), with_mstl=True)
+        report = evaluate(forecaster, stress_cases(family, n_series, STRESS_SEED if seed is None else seed),
+                          with_mstl=True)
         for h, r in report["horizons"].items():
             classical = {k[5:]: v for k, v in r.items() if k.startswith("mase_") and k != "mase_model"}
             best = min(classical, key=classical.get)
@@ -135,6 +136,10 @@ def main() -> int:
                         help="the generator version the generated validation sets come from")
     parser.add_argument("--stress", action="store_true",
                         help="also score each model on load shapes outside the generator, against MSTL too")
+    parser.add_argument("--stress-seed", type=int, default=None,
+                        help="draw the stress families from this seed instead of the one every choice was made on "
+                             "(a fresh draw, to confirm a choice)")
+    parser.add_argument("--stress-series", type=int, default=40, help="series per stress family")
     parser.add_argument("--print-folds", action="store_true",
                         help="print the capplan train arguments that hold the holiday cases out, and exit")
     args = parser.parse_args()
@@ -183,7 +188,7 @@ def main() -> int:
                           f"{r['coverage_10_90']:6.3f}")
             print(f"{label:<40} mean ratio to weekly naive over the six figures: {sum(ratios) / len(ratios):.4f}")
             if args.stress:
-                stress_report(label, forecaster)
+                stress_report(label, forecaster, args.stress_seed, args.stress_series)
     return 0
 
 

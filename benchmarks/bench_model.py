@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.hourly_csv import read_hourly_csv  # noqa: E402
-from models.evaluation import evaluate, rolling_origins, synthetic_cases  # noqa: E402
+from models.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
 from models.inference import LegacyEngine  # noqa: E402
 from models.network import LegacyAttentionLSTM  # noqa: E402
 from models.serving import Forecaster, load_forecaster  # noqa: E402
@@ -83,13 +83,10 @@ def _check(ok: bool) -> str:
 
 
 def _compared(report: dict, horizon: str, baseline: str, name: str) -> str:
-    """'model/NAME R (90% interval LO-HI over G groups; better in B, worse in W of N cases)'."""
     c = report["compared"][horizon].get(baseline)
-    if c is None or c["ratio"] is None:
+    if c is None:
         return f"model/{name}: n/a"
-    span = "n/a" if c["interval"] is None else f"{c['interval'][0]:.3f}-{c['interval'][1]:.3f}"
-    return (f"model/{name} {c['ratio']:.3f} ({c['level']:.0%} interval {span} over {c['groups']} groups; "
-            f"better in {c['cases_better']}, worse in {c['cases_worse']} of {report['cases']} cases)")
+    return f"model/{name} {ratio_text(c)} over {c['groups']} groups of {report['cases']} cases"
 
 
 def main() -> int:

@@ -45,17 +45,9 @@ def _plot(path: Path, cases, outputs, index: int) -> None:
     plt.close(fig)
 
 
-def _ratio_text(compared: dict) -> str:
-    """'0.934 (0.851-1.020; 20 / 14)': ratio of mean MASE, its bootstrap interval, cases better / worse."""
-    if compared["ratio"] is None:
-        return "n/a"
-    span = "no interval" if compared["interval"] is None else f"{compared['interval'][0]:.3f}-{compared['interval'][1]:.3f}"
-    return f"{compared['ratio']:.3f} ({span}; {compared['cases_better']} / {compared['cases_worse']})"
-
-
 def run(args: argparse.Namespace) -> int:
     from models.hourly_csv import read_hourly_csv
-    from models.evaluation import evaluate, rolling_origins, summary_line
+    from models.evaluation import evaluate, ratio_text, rolling_origins, summary_line
     from models.serving import load_forecaster
 
     forecaster = load_forecaster(args.model_dir)
@@ -87,10 +79,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{h + 'h':>8} " + " ".join(f"{v:22.3f}" for k, v in row.items() if k.startswith("mase_"))
               + f" {row['coverage_10_90']:9.2f}")
     first = next(iter(report["compared"]["24"].values()))
-    print(f"model / baseline: ratio of mean MASE ({first['level']:.0%} bootstrap interval over {first['groups']} "
-          f"groups of cases, one per origin; cases where the model was better / worse, of {report['cases']})")
+    print(f"model / baseline: ratio of mean MASE (bootstrap interval over {first['groups']} groups of cases, "
+          f"one per origin; cases of {report['cases']})")
     for h, rows in report["compared"].items():
-        print(f"{h + 'h':>8} " + "   ".join(f"{name} {_ratio_text(c)}" for name, c in rows.items()))
+        for name, c in rows.items():
+            print(f"{h + 'h':>8} {name} {ratio_text(c)}")
     print(summary_line(report))
     print(f"wrote {args.json} and {args.plot}")
     return 0

@@ -123,6 +123,15 @@ def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
     return report
 
 
+def ratio_text(compared: dict) -> str:
+    """'1.007 (90% interval 0.985-1.044; better in 5, worse in 6)': one ``ratio_with_interval`` result."""
+    if compared["ratio"] is None:
+        return "n/a"
+    span = ("no interval" if compared["interval"] is None
+            else f"{compared['level']:.0%} interval {compared['interval'][0]:.3f}-{compared['interval'][1]:.3f}")
+    return f"{compared['ratio']:.3f} ({span}; better in {compared['cases_better']}, worse in {compared['cases_worse']})"
+
+
 def summary_line(report: dict) -> str:
     parts = []
     for h, r in report["horizons"].items():

@@ -78,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and wander (robust spread above SPREAD, in log units) (default: off)")
     parser.add_argument("--train-on-cleaned-days", action="store_true",
                         help="train the network on contexts cleaned as --clean-days-threshold cleans them at serving")
+    parser.add_argument("--weight-average", type=decay_share, default=_DEFAULTS.weight_average, metavar="DECAY",
+                        help="select and ship an exponential moving average of the weights, updated every step "
+                             "with this decay (e.g. 0.998) (default: off)")
     parser.add_argument("--threads", type=int, default=_DEFAULTS.threads)
     parser.add_argument("--version", default=None, help="version string stored in the artifact")
     parser.add_argument("--no-evaluate", action="store_true",
@@ -128,6 +131,16 @@ def floor_share(text: str) -> float:
     from models.serving import check_margin
 
     return _share(text, lambda value: check_margin(value, "level_persistence_floor"), "a share in [0, 1)")
+
+
+def decay_share(text: str) -> float:
+    """The weight average's decay: strictly between 0 and 1."""
+    def check(value: float) -> float:
+        if not 0.0 < value < 1.0:
+            raise ValueError("the decay must lie strictly between 0 and 1")
+        return value
+
+    return _share(text, check, "a decay in (0, 1)")
 
 
 def _share(text: str, check, expected: str) -> float:

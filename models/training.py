@@ -55,6 +55,7 @@ class TrainConfig:
     level_persistence_floor: float | None = None    # serving: carry lasting day-level departures above this
     fallback_level_gate: tuple[float, float] | None = None   # serving: no fallback where the day level lasts and wanders
     train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
+    weight_average: float | None = None             # keep and select an exponential moving average of the weights
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -208,6 +209,8 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
     total = config.epochs * config.steps_per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=total,
                                                    pct_start=0.1)
+    average = (None if config.weight_average is None else torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.weight_average)))
     best, best_score = None, float("inf")
     history = [{"epoch": 0, **validation.evaluate(model)}]       # the untrained start, for comparison
     log(_line(history[0]))
@@ -225,14 +228,17 @@ def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
             schedule.step()
+            if average is not None:
+                average.update_parameters(model)
             running += loss.item()
             bar.set_postfix(loss=f"{running / (step + 1):.4f}")
-        metrics = {"epoch": epoch, "train_loss": running / config.steps_per_epoch, **validation.evaluate(model)}
+        scored = model if average is None else average.module     # the averaged weights are what would ship
+        metrics = {"epoch": epoch, "train_loss": running / config.steps_per_epoch, **validation.evaluate(scored)}
         score = sum(v for k, v in metrics.items() if k.endswith("_loss") and k != "train_loss")
         history.append(metrics)
         log(_line(metrics) + (" *" if score < best_score else ""))
         if score < best_score:
-            best, best_score = copy.deepcopy(model.state_dict()), score
+            best, best_score = copy.deepcopy(scored.state_dict()), score
     model.load_state_dict(best)
     model.eval()
     profile = hour_of_week_profile(list(synthetic) + real, list(synthetic_starts) + real_starts)

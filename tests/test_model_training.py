@@ -82,6 +82,25 @@ def test_training_is_deterministic_with_a_seed():
     assert meta_a["training"]["fingerprint"] == meta_b["training"]["fingerprint"]
 
 
+def test_weight_average_ships_the_moving_average_of_the_same_run():
+    config = dict(TINY, epochs=1, steps_per_epoch=4)
+    plain, _ = train(TrainConfig(**config), log=lambda line: None)
+    follows, _ = train(TrainConfig(**config, weight_average=1e-6), log=lambda line: None)   # ~ the last step
+    averaged, meta = train(TrainConfig(**config, weight_average=0.9), log=lambda line: None)
+    assert meta["training"]["config"]["weight_average"] == 0.9
+    for name, weights in plain.state_dict().items():
+        assert torch.allclose(follows.state_dict()[name], weights, atol=1e-5), name
+    assert any(not torch.allclose(averaged.state_dict()[name], weights, atol=1e-5)
+               for name, weights in plain.state_dict().items())
+
+
+@pytest.mark.parametrize("text", ["0", "1", "1.5", "-0.2", "x"])
+def test_train_command_refuses_a_decay_outside_0_to_1(text, capsys):
+    with pytest.raises(SystemExit):
+        _parse(train_cli, ["--weight-average", text])
+    assert "--weight-average" in capsys.readouterr().err
+
+
 def _parse(module, argv):
     parser = argparse.ArgumentParser()
     module.add_arguments(parser)

@@ -363,12 +363,15 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, device: str = "a
                     clean_days_threshold: float | None = None,
                     seasonal_trend_margin: float | None = None,
                     level_persistence_floor: float | None = None,
-                    fallback_level_gate: tuple[float, float] | None = None) -> Forecaster:
+                    fallback_level_gate: tuple[float, float] | None = None,
+                    overrides: dict | None = None) -> Forecaster:
     """Load a model directory (None: the shipped artifacts); never raises, see ``info['error']``.
 
     ``precision`` is the network encoder's: ``auto`` (bfloat16 on a CPU that computes it natively, else
     float32), ``fp32`` or ``bf16``; see ``models.inference.NetworkEngine``.
     """
+    if overrides:
+        return load_forecaster(model_dir, device, allow_unsafe_pickle, precision=precision, **_old_style(overrides))
     path = Path(model_dir) if model_dir is not None else SHIPPED_DIR
     info = {"loaded": False, "name": "", "version": "", "kind": None, "device": "cpu", "precision": "fp32",
             "error": None, "quantiles": list(QUANTILES), "model_dir": str(path)}
@@ -402,13 +405,16 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
                           clean_days_threshold: float | None = None,
                           seasonal_trend_margin: float | None = None,
                           level_persistence_floor: float | None = None,
-                          fallback_level_gate: tuple[float, float] | None = None) -> Forecaster:
+                          fallback_level_gate: tuple[float, float] | None = None,
+                          overrides: dict | None = None) -> Forecaster:
     """A Forecaster around an in-memory network and its artifact metadata (training uses this too).
 
     Serving options left None come from ``meta["serving"]``; ``math.inf`` switches off a stored
     ``fallback_max_week_change``, ``clean_days_threshold``, ``seasonal_trend_margin``,
     ``level_persistence_floor`` or ``fallback_level_gate``.
     """
+    if overrides:
+        return forecaster_from_model(model, meta, device, info, precision=precision, **_old_style(overrides))
     device = device or next(model.parameters()).device
     serving = meta.get("serving", {})
 
@@ -430,3 +436,12 @@ def forecaster_from_model(model, meta: dict, device: torch.device | None = None,
     info["precision"], info["blend_median3"] = engine.precision, engine.blend_median3
     return Forecaster(info, engine, meta.get("hour_of_week_profile"), fallback, fade, limit, clean, margin, floor,
                       gate)
+
+
+def _old_style(overrides: dict) -> dict:
+    """Transitional: ServingConfig-style overrides (None = off) as the keyword arguments above."""
+    from models.serving_config import ServingConfig
+
+    ServingConfig().replace(**overrides)
+    return {k: (float("inf") if v is None and k not in ("fallback_to_seasonal_naive", "blend_median3") else
+                (0.0 if v is None else v)) for k, v in overrides.items()}

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.hourly_csv import read_hourly_csv  # noqa: E402
 from models.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
-from models.inference import LegacyEngine  # noqa: E402
+from models.forecasters.legacy import LegacyForecaster  # noqa: E402
 from models.network import LegacyAttentionLSTM  # noqa: E402
 from models.serving import Forecaster, load_forecaster  # noqa: E402
 from models.training import DEFAULT_CSV  # noqa: E402
@@ -53,8 +53,8 @@ def original_approach() -> Forecaster:
     counts = np.linspace(0, 505, 100)
     target = MinMaxScaler().fit(np.stack([counts] * 3, axis=1))
     times = MinMaxScaler().fit(np.stack([np.arange(100) % 24, np.arange(100) % 7], axis=1))
-    engine = LegacyEngine(LegacyAttentionLSTM(), target, times, torch.device("cpu"))
-    return Forecaster({"loaded": True, "error": None}, engine)
+    legacy = LegacyForecaster(LegacyAttentionLSTM(), target, times, torch.device("cpu"))
+    return Forecaster({"loaded": True, "error": None}, legacy)
 
 
 def speed(forecaster: Forecaster, rounds: int = 5) -> dict:

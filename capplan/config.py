@@ -23,11 +23,12 @@ class Settings:
     SYNC_WAIT_S: float = 10.0
     RESULT_TTL: int = 24 * 3600
     FORECAST_DEVICE: str = "auto"
-    # The network encoder's precision: auto = bfloat16 on a CPU that computes it natively, else float32.
-    FORECAST_PRECISION: str = "auto"
-    # The fallback level gate (see the README's serving layers): "" keeps the model's stored value,
-    # "off" switches it off, "PERSISTENCE:SPREAD" (e.g. "0.3:0.03") switches it on for this worker.
-    FORECAST_FALLBACK_LEVEL_GATE: str = ""
+    # The network encoder's precision, one for the whole deployment so that every worker serves the
+    # same numbers: fp32, or bf16 (faster only on CPUs that compute bfloat16 natively).
+    FORECAST_PRECISION: str = "fp32"
+    # Overrides of the model's stored serving options, "name=value,..." ("off" switches one off); the
+    # model checks them when a worker loads it (models.serving_config.parse_overrides).
+    FORECAST_SERVING: str = ""
     LOG_LEVEL: str = "INFO"
     MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
     # Pickled scalers of the original service's model load only when listed in a manifest
@@ -44,28 +45,8 @@ class Settings:
     def visibility_timeout(self) -> int:
         return self.TASK_TIME_LIMIT * 2
 
-    @property
-    def fallback_level_gate(self) -> tuple[float, float] | float | None:
-        """FORECAST_FALLBACK_LEVEL_GATE for ``load_forecaster``: None (stored), infinity (off) or the pair."""
-        return parse_level_gate(self.FORECAST_FALLBACK_LEVEL_GATE)
-
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-def parse_level_gate(text: str) -> tuple[float, float] | float | None:
-    """"" -> None (the model's stored gate), "off" -> infinity (off), "P:S" -> (P, S) with 0 <= P < 1, S > 0."""
-    text = text.strip().lower()
-    if not text:
-        return None
-    if text == "off":
-        return float("inf")
-    from models.level import check_level_gate                    # numpy only: the API may import it
-
-    try:
-        return check_level_gate(tuple(float(part) for part in text.split(":")))
-    except ValueError as exc:
-        raise ConfigError(f"FORECAST_FALLBACK_LEVEL_GATE must be empty, off or PERSISTENCE:SPREAD: {exc}") from None
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
@@ -106,9 +87,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
     settings = replace(base, **values)
     if settings.FORECAST_DEVICE not in ("auto", "cpu", "cuda") and not settings.FORECAST_DEVICE.startswith("cuda:"):
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
-    if settings.FORECAST_PRECISION not in ("auto", "fp32", "bf16"):
-        raise ConfigError(f"FORECAST_PRECISION must be auto, fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
-    parse_level_gate(settings.FORECAST_FALLBACK_LEVEL_GATE)
+    if settings.FORECAST_PRECISION not in ("fp32", "bf16"):
+        raise ConfigError(f"FORECAST_PRECISION must be fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
     if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
     return settings

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models.calibration import coverage, naive_scale, seasonal_naive
+from models.scoring import coverage, naive_scale, seasonal_naive
 from models.dataset import TRAIN_SHARE
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS, WEEK
 from models.generator import GENERATOR_VERSION, generate_set

@@ -13,6 +13,7 @@ import numpy as np
 
 WEEK, DAY = 168, 24
 CONTEXT_HOURS = 672   # 3 weeks of lags for horizon 168 plus the window, rounded up to 4 weeks
+CONTEXT_WEEKS = CONTEXT_HOURS // 168
 WINDOW_HOURS = 48
 HORIZON_HOURS = 168
 HEAD_FEATURES_BASE = 9   # per target hour: 4 past values, 4 calendar codes, horizon (the 1.0.0 artifact's)
@@ -41,8 +42,8 @@ def pad_history(history: np.ndarray, last_epoch_hour: int, context: int,
                 profile: np.ndarray) -> tuple[np.ndarray, int, str | None]:
     """Last ``context`` hours of a history, padded in front when it is shorter; returns (values, padded, how).
 
-    With at least a week observed the front is filled by repeating its observed weeks (same hour of
-    week); with less, by the hour-of-week ``profile`` scaled to the observed mean.
+    ``how`` is ``"weeks"`` with at least a week observed (the front repeats its observed weeks, same hour
+    of week), else ``"profile"`` (the hour-of-week ``profile`` scaled to the observed mean).
     """
     n = len(history)
     if n >= context:
@@ -50,29 +51,32 @@ def pad_history(history: np.ndarray, last_epoch_hour: int, context: int,
     need = context - n
     offsets = np.arange(context) - need                           # index into history; < 0 is padding
     if n >= WEEK:
-        return history[np.where(offsets < 0, offsets % WEEK, offsets)], need, "repeating its observed weeks"
+        return history[np.where(offsets < 0, offsets % WEEK, offsets)], need, "weeks"
     epoch = last_epoch_hour - (context - 1) + np.arange(context)
     shape = profile[hour_of_week(epoch)]
     level = history.mean() / max(shape[need:].mean(), 1e-12)
     padded = np.concatenate([shape[:need] * level, history])
-    return padded, need, "from the model's weekly profile scaled to its mean"
+    return padded, need, "profile"
 
 
-def mean_last(values: np.ndarray) -> np.ndarray:
-    """``values.mean(axis=-1)``, the same bits (numpy's mean is this sum over the count) at a third of its overhead."""
-    return values.sum(axis=-1) / values.shape[-1]
+def week_groups(histories: Sequence[np.ndarray], least: int, most: int):
+    """Yield (indices, rows [G, k * 168]) for each number k of whole weeks, least <= k <= most, the histories have.
 
-
-def median_last(values: np.ndarray) -> np.ndarray:
-    """``np.median`` over the last axis of finite values, in one sort; the same bits, without its ~30 us a call."""
-    ordered = np.sort(values, axis=-1)
-    k = values.shape[-1]
-    return 0.5 * (ordered[..., (k - 1) // 2] + ordered[..., k // 2])
+    Each history gives its last k weeks (at most ``most``); those with fewer than ``least`` are left out.
+    Batched parts of serving run once per group and scatter their rows back by the indices.
+    """
+    groups: dict[int, list[int]] = {}
+    for i, values in enumerate(histories):
+        weeks = min(len(values) // WEEK, most)
+        if weeks >= least:
+            groups.setdefault(weeks, []).append(i)
+    for weeks, index in groups.items():
+        yield index, np.stack([histories[i][-weeks * WEEK:] for i in index])
 
 
 def window_scale(contexts: np.ndarray) -> np.ndarray:
     """Per-window statistic [N]: the context mean (0 only for an all-zero, non-negative context)."""
-    return mean_last(contexts)
+    return contexts.mean(axis=-1)
 
 
 @lru_cache(maxsize=8)
@@ -152,8 +156,8 @@ def _level_features(norm: np.ndarray, last_day: np.ndarray, horizon: int) -> np.
     """
     first = norm.shape[1] - DAY                                   # the last day's values only: a small gather
     residual = (norm[:, first:] - norm[:, first - WEEK:-WEEK])[:, last_day - first]   # [N, H]
-    day = mean_last(norm[:, -DAY:]) - mean_last(norm[:, -DAY - WEEK:-WEEK])           # [N]
-    week = mean_last(norm[:, -WEEK:]) - mean_last(norm[:, -2 * WEEK:-WEEK])         # [N]
+    day = norm[:, -DAY:].mean(axis=-1) - norm[:, -DAY - WEEK:-WEEK].mean(axis=-1)          # [N]
+    week = norm[:, -WEEK:].mean(axis=-1) - norm[:, -2 * WEEK:-WEEK].mean(axis=-1)        # [N]
     out = np.empty((len(norm), horizon, 3), dtype=np.float32)    # clipped in float64, stored as float32
     out[..., 0] = np.clip(residual, -LEVEL_CLIP, LEVEL_CLIP)
     out[..., 1] = np.clip(day, -LEVEL_CLIP, LEVEL_CLIP)[:, None]

@@ -32,7 +32,7 @@ class WindowEncoder(nn.Module):
         self.attention = nn.Linear(2 * hidden_size, 1)
 
     def forward(self, window: torch.Tensor) -> torch.Tensor:
-        # The LSTM may be held in bfloat16 for serving (see models.inference); the rest stays float32.
+        # The LSTM may be held in bfloat16 for serving (see models.forecasters.network); the rest stays float32.
         states, _ = self.lstm(window.to(self.lstm.weight_hh_l0.dtype))  # [B, W, 5] -> [B, W, 256]
         states = states.to(window.dtype)
         scores = torch.tanh(self.attention(states))               # [B, W, 256] -> [B, W, 1]

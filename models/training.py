@@ -11,14 +11,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.calibration import weekly_naive_mae
-from models.cleaning import clean_weeks
+from models.scoring import weekly_naive_mae
+from models.transforms.clean_days import clean_weeks
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch
 from models.hourly_csv import read_hourly_csv
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
 from models.generator import GENERATOR_VERSION, generate_set
 from models.network import MultiHorizonForecaster
-from models.serving import WHOLE_WEEK_FALLBACK
 
 VALIDATION_SHARE = 0.08   # the last 8 points of the real training 65% validate instead of training
 DEFAULT_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nyc_departures_hourly.csv"
@@ -48,7 +47,7 @@ class TrainConfig:
     exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
     blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
     fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
-    fallback_fade_hours: tuple[int, int] = WHOLE_WEEK_FALLBACK   # serving: naive through FULL, gone by END
+    fallback_fade_hours: tuple[int, int] = (168, 168)   # serving: naive through FULL, gone by END
     fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
     clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
     seasonal_trend_margin: float | None = None      # serving: seasonal-trend forecast where it won its backtest by this

@@ -21,24 +21,25 @@ def test_bad_values_name_the_setting():
         load_settings(environ={"FORECAST_PRECISION": "fp16"})
     with pytest.raises(ConfigError, match="NOPE"):
         load_settings(environ={}, override={"NOPE": 1})
-    for bad in ("0.3", "1:0.03", "0.3:0", "a:b", "on"):
-        with pytest.raises(ConfigError, match="FORECAST_FALLBACK_LEVEL_GATE"):
-            load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": bad})
 
 
-def test_the_fallback_level_gate_setting_reaches_the_workers_model():
+def test_serving_overrides_reach_the_workers_model_and_a_bad_one_is_named():
     from workers.model_holder import forget_forecaster, get_forecaster
 
-    assert load_settings(environ={}).fallback_level_gate is None          # the model's stored value
-    assert load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": "Off"}).fallback_level_gate == float("inf")
-    settings = load_settings(environ={"FORECAST_FALLBACK_LEVEL_GATE": " 0.3:0.03 "})
-    assert settings.fallback_level_gate == (0.3, 0.03)
+    settings = load_settings(environ={"FORECAST_SERVING": " fallback_level_gate=0.3:0.03, seasonal_trend_margin=off ",
+                                      "FORECAST_DEVICE": "cpu"})
     forget_forecaster()
     try:
-        assert get_forecaster(replace(settings, FORECAST_DEVICE="cpu")).info["fallback_level_gate"] == [0.3, 0.03]
+        serving = get_forecaster(settings).info["serving"]
+        assert serving["fallback_level_gate"] == [0.3, 0.03] and serving["seasonal_trend_margin"] is None
         forget_forecaster()
         stored = get_forecaster(load_settings(environ={"FORECAST_DEVICE": "cpu"}))
-        assert stored.info["loaded"] and stored.info["fallback_level_gate"] is None   # off in the shipped model
+        assert stored.info["loaded"] and stored.info["serving"]["fallback_level_gate"] is None  # off when shipped
+        assert stored.info["serving"]["seasonal_trend_margin"] == 0.25 and stored.info["precision"] == "fp32"
+        forget_forecaster()
+        broken = get_forecaster(replace(settings, FORECAST_SERVING="seasonal_trend_marjin=0.3"))
+        assert not broken.info["loaded"]
+        assert "FORECAST_SERVING" in broken.info["error"] and "did you mean seasonal_trend_margin" in broken.info["error"]
     finally:
         forget_forecaster()
 

@@ -23,16 +23,23 @@ def get_forecaster(settings: Settings):
     if _forecaster is None:
         with _lock:
             if _forecaster is None:
-                from models.serving import load_forecaster  # torch is imported here, in the child
-
                 started = time.perf_counter()
-                _forecaster = load_forecaster(settings.MODEL_DIR, device=settings.FORECAST_DEVICE,
-                                              allow_unsafe_pickle=settings.ALLOW_UNSAFE_PICKLE,
-                                              precision=settings.FORECAST_PRECISION,
-                                              fallback_level_gate=settings.fallback_level_gate)
+                _forecaster = _load(settings)
                 log.info("model loaded", extra={"model": _forecaster.info,
                                                 "load_s": round(time.perf_counter() - started, 3)})
     return _forecaster
+
+
+def _load(settings: Settings):
+    from models.serving import Forecaster, load_forecaster  # torch is imported here, in the child
+    from models.serving_config import ServingConfigError, parse_overrides
+
+    try:
+        overrides = parse_overrides(settings.FORECAST_SERVING)
+    except ServingConfigError as exc:                             # the model cannot serve as asked: say why
+        return Forecaster({"loaded": False, "name": "", "version": "", "device": "cpu", "error": f"FORECAST_SERVING: {exc}"})
+    return load_forecaster(settings.MODEL_DIR, device=settings.FORECAST_DEVICE, precision=settings.FORECAST_PRECISION,
+                           allow_unsafe_pickle=settings.ALLOW_UNSAFE_PICKLE, overrides=overrides)
 
 
 def forget_forecaster() -> None:

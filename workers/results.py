@@ -33,8 +33,9 @@ def forecast_fields(request: dict, output, history_source: str, model_info: dict
         "gaps_filled": int(request.get("gaps_filled", 0)),
         "padded_hours": int(output.padded_hours),
         "backtest": output.backtest,
-        "notes": list(output.notes),
-        "model": {"name": model_info.get("name"), "version": model_info.get("version")},
+        "notes": [str(note) for note in output.notes],
+        "model": {"name": model_info.get("name"), "version": model_info.get("version"),
+                  "precision": model_info.get("precision")},
     }
 
 

@@ -3,7 +3,7 @@
 The network learned from data whose departures from the usual weekday level do not last (holidays,
 bursts, noise), so where a series' days stay above or below it for days on end (weather, a wandering
 level) it pulls the forecast back too soon. Each history tells which kind it is. From its last k whole
-weeks (MIN_WEEKS <= k <= MAX_WEEKS), in 24-hour blocks ending at its last hour:
+weeks (MIN_WEEKS <= k <= CONTEXT_WEEKS), in 24-hour blocks ending at its last hour:
 
 - *departure* of a day: log of its total over the median total of the same weekday over the k weeks;
   departures further than OUTLIER_SPREADS robust spreads (1.4826 MAD of the days before the last) from
@@ -13,7 +13,7 @@ weeks (MIN_WEEKS <= k <= MAX_WEEKS), in 24-hour blocks ending at its last hour:
 - *share* of the correction: 0 up to the floor, rising linearly to 1 at phi = 1;
 - *spread*: the robust spread (1.4826 MAD) of the departures before the last day, how far the day level
   wanders. Where it both persists and wanders, a week-old copy of the series is stale, so serving can
-  keep weekly naive's fallback from serving there (``Forecaster``'s ``fallback_level_gate``).
+  keep weekly naive's fallback from serving there (the ``Selector``'s ``fallback_level_gate``).
 
 Forecast day d (hours 24d-23..24d) is multiplied by ``exp(share * (phi**d * last - forecast_d))``, where
 ``last`` is the last day's departure and ``forecast_d`` the departure the forecast itself gives that day.
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.features import DAY, HORIZON_HOURS, WEEK, median_last
+from models.features import CONTEXT_WEEKS, DAY, HORIZON_HOURS, WEEK, week_groups
+from models.notes import Note
 
 MIN_WEEKS = 3            # fewer weeks give no majority for a weekday's usual level
-MAX_WEEKS = 4            # the network's context
 OUTLIER_SPREADS = 8.0    # a holiday is a departure of many spreads; a wandering level's days are a few
 PERSISTENCE_CAP = 0.98
 DAYS_AHEAD = HORIZON_HOURS // DAY
@@ -47,22 +47,6 @@ class LevelCorrection:
     spread: np.ndarray
 
 
-def check_level_gate(gate) -> tuple[float, float] | None:
-    """``fallback_level_gate`` (persistence, spread): None (or infinity) switches it off.
-
-    The persistence lies in [0, 1), the spread (of log day departures) is positive.
-    """
-    if gate is None or (np.ndim(gate) == 0 and gate == float("inf")):
-        return None
-    try:
-        persistence, spread = (float(v) for v in gate)
-    except (TypeError, ValueError):
-        raise ValueError(f"fallback_level_gate must be (persistence, spread) or None, got {gate!r}") from None
-    if not 0.0 <= persistence < 1.0 or not spread > 0.0:
-        raise ValueError(f"fallback_level_gate must be (persistence in [0, 1), spread > 0), got {gate!r}")
-    return persistence, spread
-
-
 def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """rows [N, k * 168] -> (clipped log departures [N, 7k] of each day, usual weekday totals [N, 7],
     robust spread [N] of the departures before the last day).
@@ -72,13 +56,13 @@ def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     n, hours = rows.shape
     weeks = hours // WEEK
     days = rows.reshape(n, weeks, 7, DAY).sum(axis=3)            # [N, k, 7] 24-hour blocks, oldest first
-    usual = median_last(days.transpose(0, 2, 1))                  # [N, 7]
+    usual = np.median(days, axis=1)                  # [N, 7]
     known = (days > 0) & (usual[:, None, :] > 0)
     ratio = np.where(known, days, 1.0) / np.where(known, usual[:, None, :], 1.0)
     departures = np.where(known, np.log(ratio), 0.0).reshape(n, weeks * 7)
     before = departures[:, :-1]
-    centre = median_last(before)[:, None]
-    spread = 1.4826 * median_last(np.abs(before - centre))
+    centre = np.median(before, axis=-1)[:, None]
+    spread = 1.4826 * np.median(np.abs(before - centre), axis=-1)
     bound = OUTLIER_SPREADS * spread[:, None]
     return np.minimum(np.maximum(departures, centre - bound), centre + bound), usual, spread
 
@@ -117,20 +101,39 @@ def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | Non
 
 def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray,
                       floor: float | None) -> dict[int, LevelCorrection]:
-    """``level_correction`` of each history of at least MIN_WEEKS whole weeks (its last MAX_WEEKS), by index.
+    """``level_correction`` of each history of at least MIN_WEEKS whole weeks (its last CONTEXT_WEEKS), by index.
 
     ``forecasts`` [len(histories), 168]. Histories are batched by the number of weeks they use.
     """
-    by_weeks: dict[int, list[int]] = {}
-    for i, values in enumerate(histories):
-        weeks = min(len(values) // WEEK, MAX_WEEKS)
-        if weeks >= MIN_WEEKS:
-            by_weeks.setdefault(weeks, []).append(i)
     out: dict[int, LevelCorrection] = {}
-    for weeks, index in by_weeks.items():
-        rows = np.stack([histories[i][-weeks * WEEK:] for i in index])
+    for index, rows in week_groups(histories, MIN_WEEKS, CONTEXT_WEEKS):
         batch = level_correction(rows, forecasts[index], floor)
         for k, i in enumerate(index):
             out[i] = LevelCorrection(batch.factors[k], batch.share[k], batch.persistence[k], batch.last_departure[k],
                                      batch.spread[k])
     return out
+
+
+class PersistentLevel:
+    """Output transform: where the network serves, its day totals follow a departure that lasts.
+
+    ``floor`` None measures each series' persistence and spread (the selector's level gate reads them)
+    and corrects nothing.
+    """
+
+    def __init__(self, floor: float | None):
+        self.floor = floor
+
+    def measure(self, histories: list[np.ndarray], medians: np.ndarray) -> dict[int, LevelCorrection]:
+        return level_corrections(histories, medians, self.floor)
+
+    @staticmethod
+    def apply(level: LevelCorrection, *quantiles: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[Note]]:
+        """The quantiles times the level's factors, with a note when they move anything."""
+        notes = []
+        if level.share > 0:
+            notes.append(Note("level_followed", {"persistence": float(level.persistence),
+                                                 "departure": float(level.last_departure),
+                                                 "share": float(level.share),
+                                                 "day_one": float(level.factors[0] - 1)}))
+        return tuple(q * level.factors for q in quantiles), notes

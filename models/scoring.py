@@ -1,27 +1,18 @@
 """Scoring a forecast against its own last week: MASE, band coverage, the band scale that covers 80%."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from models.features import DAY, WEEK, mean_last
+from models.features import DAY, WEEK
+
+if TYPE_CHECKING:
+    from models.forecast import QuantileForecast, SeriesBatch
 
 BAND_TARGET = 0.8            # p10..p90 should hold 80% of actuals
 BAND_SCALE_RANGE = (0.5, 3.0)  # one week is a small sample: never trust it beyond this
-
-
-def quantile_last(values: np.ndarray, q: float) -> np.ndarray:
-    """``np.quantile(values, q, axis=-1)`` (its default linear method, same bits) from one partition.
-
-    np.quantile's generality costs ~150 us a call here, more than the rest of a backtest's scoring.
-    """
-    n = values.shape[-1]
-    virtual = (n - 1) * float(q)                                   # as numpy computes it, then its lerp
-    lower = min(int(np.floor(virtual)), n - 1)
-    upper = min(lower + 1, n - 1)
-    ordered = np.partition(values, (lower, upper), axis=-1)
-    a, b = ordered[..., lower], ordered[..., upper]
-    gamma, diff = virtual - lower, b - a
-    return b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
 
 
 def naive_scale(history: np.ndarray) -> float:
@@ -36,20 +27,20 @@ def naive_scale(history: np.ndarray) -> float:
 
 def weekly_naive_mae(rows: np.ndarray) -> np.ndarray:
     """In-sample weekly seasonal naive MAE of each row of ``rows`` [M, L > 168]: [M]."""
-    return mean_last(np.abs(rows[:, WEEK:] - rows[:, :-WEEK]))
+    return np.abs(rows[:, WEEK:] - rows[:, :-WEEK]).mean(axis=-1)
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, scale) -> np.ndarray:
     """MAE over ``scale`` along the last axis; 0 when both are 0 (an all-zero series forecast as zero)."""
-    mae = mean_last(np.abs(actual - forecast))
+    mae = np.abs(actual - forecast).mean(axis=-1)
     scale = np.asarray(scale, dtype=np.float64)
-    fallback = np.maximum(mean_last(np.abs(actual)), 1e-12)  # no naive error to scale by: relative MAE
+    fallback = np.maximum(np.abs(actual).mean(axis=-1), 1e-12)  # no naive error to scale by: relative MAE
     return np.where(scale > 0, mae / np.where(scale > 0, scale, 1.0), np.where(mae == 0, 0.0, mae / fallback))
 
 
 def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Share of actuals inside [lower, upper] along the last axis."""
-    return mean_last((actual >= lower) & (actual <= upper))
+    return ((actual >= lower) & (actual <= upper)).mean(axis=-1)
 
 
 def band_scale(actual: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.ndarray,
@@ -61,7 +52,7 @@ def band_scale(actual: np.ndarray, p10: np.ndarray, p50: np.ndarray, p90: np.nda
     width = np.where(actual < p50, p50 - p10, p90 - p50)         # the half-width on the actual's side
     miss = np.abs(actual - p50)
     needed = np.where(miss == 0, 0.0, miss / np.maximum(width, 1e-12 * (np.abs(p50) + 1e-12)))
-    return np.clip(quantile_last(needed, target), *limits)
+    return np.clip(np.quantile(needed, target, axis=-1), *limits)
 
 
 def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale) -> tuple[np.ndarray, np.ndarray]:
@@ -69,23 +60,34 @@ def widen(p10: np.ndarray, p50: np.ndarray, p90: np.ndarray, scale) -> tuple[np.
     return np.maximum(p50 - scale * (p50 - p10), 0.0), p50 + scale * (p90 - p50)
 
 
-def score_backtests(befores: list[np.ndarray], actual: np.ndarray, past: np.ndarray) -> dict[str, np.ndarray]:
-    """Per backtested series [M]: model and weekly-naive MASE, raw band coverage, calibrating band scale,
-    and the MASE denominator ``scale``; plus the ``naive`` forecasts [M, 168].
+@dataclass
+class Backtests:
+    """How each forecaster did on each backtested series' last week."""
 
-    ``befores``: the histories before each last week; ``actual`` [M, 168]; ``past`` [M, 168, 3] forecasts.
-    """
-    if len({len(b) for b in befores}) == 1 and len(befores[0]) > WEEK:   # the batch case: one array op
-        stacked = np.stack(befores)                               # [M, L]
-        scales = np.array([m if m > 0 else naive_scale(b) for m, b in zip(weekly_naive_mae(stacked), befores)])
-        naive = stacked[:, -WEEK:].copy()                         # [M, 168]
-    else:
-        scales = np.array([naive_scale(b) for b in befores])
-        naive = np.stack([seasonal_naive(b, WEEK) for b in befores])  # [M, 168]
-    return {"mase_model": mase(actual, past[..., 1], scales), "mase_seasonal_naive": mase(actual, naive, scales),
-            "coverage": coverage(actual, past[..., 0], past[..., 2]),
-            "band_scale": band_scale(actual, past[..., 0], past[..., 1], past[..., 2]), "naive": naive,
-            "scale": scales}
+    actual: np.ndarray               # [M, 168] the last weeks
+    scale: np.ndarray                # [M] MASE denominators: in-sample weekly naive MAE before the last week
+    mase: dict[str, np.ndarray]      # [M] per forecaster; NaN where it has no backtest row
+    coverage: np.ndarray             # [M] share of the last week inside the banded forecaster's raw band
+    band_scale: np.ndarray           # [M] the factor on that band's half-widths that would have held 80%
+
+
+def naive_scales(befores: list[np.ndarray]) -> np.ndarray:
+    """[M] MASE denominators of the histories before each last week, in one array op when they align."""
+    if len({len(b) for b in befores}) == 1 and len(befores[0]) > WEEK:
+        return np.array([m if m > 0 else naive_scale(b) for m, b in zip(weekly_naive_mae(np.stack(befores)), befores)])
+    return np.array([naive_scale(b) for b in befores])
+
+
+def score(batch: "SeriesBatch", forecasts: dict[str, "QuantileForecast"], banded: str) -> Backtests | None:
+    """Every forecaster's backtest rows against the last weeks; the band scores are ``banded``'s."""
+    if not batch.backtested:
+        return None
+    n, actual = batch.size, batch.actual()
+    scales = naive_scales(batch.befores())
+    past = forecasts[banded]
+    return Backtests(actual, scales, {name: mase(actual, f.median[n:], scales) for name, f in forecasts.items()},
+                     coverage(actual, past.p10[n:], past.p90[n:]),
+                     band_scale(actual, past.p10[n:], past.median[n:], past.p90[n:]))
 
 
 def seasonal_naive(history: np.ndarray, hours: int, season: int = WEEK) -> np.ndarray:

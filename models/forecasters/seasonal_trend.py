@@ -3,7 +3,7 @@
 The network learned from data whose departures from the weekly shape do not last (holidays, bursts,
 noise), so where a series' level moves and stays moved (growth, weather, a random walk) it forecasts
 too close to the weeks before. This forecast follows the level instead. From the last k weeks of a
-history (2 <= k <= MAX_WEEKS):
+history (2 <= k <= CONTEXT_WEEKS, the network's context):
 
 - *profile*: each hour's ratio to its centred 168-hour moving average (2x168, as in a classical
   decomposition), averaged per hour of week over the k - 1 weeks that have one, scaled to mean 1;
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.features import DAY, HORIZON_HOURS, WEEK
+from models.features import CONTEXT_WEEKS, DAY, HORIZON_HOURS, WEEK, week_groups
+from models.forecast import QuantileForecast, SeriesBatch
+from models.transforms.band import residual_band
 
-MAX_WEEKS = 4          # the network's context
 LEVEL_HOURS = DAY      # the level is the last day's
 TREND_DAMPING = 0.9    # per day
 TREND_BOUND = 1.0      # |log factor| of the trend at any horizon
@@ -44,29 +45,44 @@ def seasonal_trend_backtested(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """The forecast after ``blocks`` [N, m * 168] (3 <= m) and the backtest forecast of their last week.
 
     ``(ahead, past)``, [N, 168] each, equal to ``seasonal_trend(blocks[:, -k * 168:])`` with
-    k = min(m, MAX_WEEKS) and ``seasonal_trend(blocks[:, :-168])``: the centred ratios of the block serve both.
+    k = min(m, CONTEXT_WEEKS) and ``seasonal_trend(blocks[:, :-168])``: the centred ratios of the block serve both.
     """
     blocks = _whole_weeks(blocks, 3)
     weeks = blocks.shape[1] // WEEK
-    recent = min(weeks, MAX_WEEKS)
+    recent = min(weeks, CONTEXT_WEEKS)
     ratios = _ratios(blocks)                                      # (m - 1) weeks, the block's hours 84..
     return (_forecast(blocks[:, -recent * WEEK:], ratios[:, (weeks - recent) * WEEK:]),
             _forecast(blocks[:, :-WEEK], ratios[:, :-WEEK]))
 
 
 def seasonal_trend_pairs(histories: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """``seasonal_trend_backtested`` of each history's last MAX_WEEKS + 1 weeks (at least 3), batched by length."""
-    ahead, past = np.empty((len(histories), HORIZON_HOURS)), np.empty((len(histories), HORIZON_HOURS))
-    by_weeks: dict[int, list[int]] = {}
+    """``seasonal_trend_backtested`` of each history's last CONTEXT_WEEKS + 1 weeks (at least 3), batched by length."""
     for i, values in enumerate(histories):
-        weeks = min(len(values) // WEEK, MAX_WEEKS + 1)
-        if weeks < 3:
+        if len(values) < 3 * WEEK:
             raise ValueError(f"history {i}: a backtested seasonal trend needs at least {3 * WEEK} hours, "
                              f"got {len(values)}")
-        by_weeks.setdefault(weeks, []).append(i)
-    for weeks, index in by_weeks.items():
-        ahead[index], past[index] = seasonal_trend_backtested(np.stack([histories[i][-weeks * WEEK:] for i in index]))
+    ahead, past = np.empty((len(histories), HORIZON_HOURS)), np.empty((len(histories), HORIZON_HOURS))
+    for index, blocks in week_groups(histories, 3, CONTEXT_WEEKS + 1):
+        ahead[index], past[index] = seasonal_trend_backtested(blocks)
     return ahead, past
+
+
+class SeasonalTrend:
+    """Forecasts the series with at least three weeks (two before the backtest week); NaN rows elsewhere."""
+
+    method = "seasonal_trend"
+
+    def forecast(self, batch: SeriesBatch) -> QuantileForecast:
+        n, rows = batch.size, batch.size + len(batch.backtested)
+        median = np.full((rows, HORIZON_HOURS), np.nan)
+        p10, p90 = median.copy(), median.copy()
+        eligible = [j for j, i in enumerate(batch.backtested) if len(batch.histories[i]) >= 3 * WEEK]
+        if eligible:
+            series = [batch.backtested[j] for j in eligible]
+            ahead, past = seasonal_trend_pairs([batch.histories[i] for i in series])
+            median[series], median[[n + j for j in eligible]] = ahead, past
+            p10[series], p90[series] = residual_band(ahead, batch.actual()[eligible] - past)
+        return QuantileForecast(p10, median, p90, [self.method] * rows)
 
 
 def _whole_weeks(rows: np.ndarray, least: int) -> np.ndarray:

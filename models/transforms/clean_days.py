@@ -10,11 +10,11 @@ a calendar day: a holiday seen from a mid-day origin falls in two blocks, each j
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
-from models.features import DAY, WEEK, median_last
+from models.features import DAY, WEEK, week_groups
+from models.forecast import SeriesBatch
+from models.notes import Note
 
 CLEAN_WEEKS = 5      # the context (4 weeks) plus the week before it, which the backtest's context needs
 MIN_WEEKS = 3        # fewer weeks give no majority to call a day anomalous against
@@ -26,7 +26,7 @@ def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tup
     weeks = hours // WEEK
     days = recent.reshape(n, weeks, 7, DAY)                        # [N, W, 7, 24] by weekday slot
     totals = days.sum(axis=3)                                      # [N, W, 7]
-    usual = median_last(totals.transpose(0, 2, 1))[:, None, :]     # [N, 1, 7] each weekday's median total
+    usual = np.median(totals, axis=1)[:, None, :]     # [N, 1, 7] each weekday's median total
     anomalous = np.abs(totals - usual) > threshold * usual         # [N, W, 7]; a usually idle weekday: any load
     anomalous.reshape(n, -1)[:, weeks * 7 - keep_days:] = False
     counts = anomalous.sum(axis=(1, 2))
@@ -34,7 +34,7 @@ def clean_weeks(recent: np.ndarray, threshold: float, keep_days: int = 1) -> tup
         return recent, counts
     series, week, weekday = np.nonzero(anomalous)                  # the replaced days
     slots, slot = np.unique(series * 7 + weekday, return_inverse=True)   # their (series, weekday) pairs
-    profile = median_last(days[slots // 7, :, slots % 7].transpose(0, 2, 1))   # [P, W, 24] -> [P, 24] median hours
+    profile = np.median(days[slots // 7, :, slots % 7], axis=1)   # [P, W, 24] -> [P, 24] median hours
     cleaned = days.copy()
     cleaned[series, week, weekday] = profile[slot.reshape(-1)]
     return cleaned.reshape(n, hours), counts
@@ -49,16 +49,24 @@ def clean_histories(histories: list[np.ndarray], threshold: float,
     number of weeks.
     """
     out, counts = list(histories), [0] * len(histories)
-    groups = defaultdict(list)
-    for i, values in enumerate(histories):
-        weeks = min(len(values) // WEEK, CLEAN_WEEKS)
-        if weeks >= MIN_WEEKS:
-            groups[weeks].append(i)
-    for weeks, rows in groups.items():
-        span = weeks * WEEK
-        cleaned, replaced = clean_weeks(np.stack([histories[i][-span:] for i in rows]), threshold, keep_days)
+    for rows, recent in week_groups(histories, MIN_WEEKS, CLEAN_WEEKS):
+        cleaned, replaced = clean_weeks(recent, threshold, keep_days)
         for row, i, count in zip(cleaned, rows, replaced):
             if count:
-                out[i] = np.concatenate([histories[i][:-span], row])
+                out[i] = np.concatenate([histories[i][:-recent.shape[1]], row])
                 counts[i] = int(count)
     return out, counts
+
+
+class CleanDays:
+    """Input transform: each row the network sees has its anomalous days replaced; each series says how many."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+
+    def apply(self, batch: SeriesBatch) -> SeriesBatch:
+        batch.inputs, counts = clean_histories(batch.inputs, self.threshold)   # each row on its own
+        for notes, days in zip(batch.notes, counts):              # the forecast rows come first
+            if days:
+                notes.append(Note("cleaned_days", {"days": days, "threshold": self.threshold}))
+        return batch

@@ -61,14 +61,14 @@ class Forecaster:
                  config: ServingConfig = ServingConfig()):
         self.config, self.network = config, network
         self._info = {**info, "serving": config.as_dict()}
-        self.inputs = [CleanDays(config.clean_days_threshold)] if config.clean_days_threshold is not None else []
+        self.inputs = [CleanDays(config)] if config.clean_days_threshold is not None else []
         self.forecasters = {NETWORK: network, NAIVE: WeeklyNaive()}
         if config.seasonal_trend_margin is not None:
             self.forecasters[TREND] = SeasonalTrend()
         self.band = BandCalibration()
         self.selector = Selector(config)
         measured = config.level_persistence_floor is not None or config.fallback_level_gate is not None
-        self.level = PersistentLevel(config.level_persistence_floor) if measured else None
+        self.level = PersistentLevel(config) if measured else None
 
     @property
     def info(self) -> dict:
@@ -97,8 +97,7 @@ class Forecaster:
         row = {i: j for j, i in enumerate(batch.backtested)}
         served = [self._serve(i, row.get(i), batch, forecasts, network, scores, levels.get(i),
                               band_notes[i]) for i in range(batch.size)]
-        padded = [next((n.values["padded"] for n in s.notes if n.code == "padded_history"), 0) for s in served]
-        return [self._output(served[i], hours, len(batch.histories[i]), padded[i]) for i, hours in zip(of, horizons)]
+        return [self._output(served[i], hours, len(batch.histories[i])) for i, hours in zip(of, horizons)]
 
     def _serve(self, i: int, j: int | None, batch: SeriesBatch, forecasts: dict[str, QuantileForecast],
                network: QuantileForecast, scores: Backtests | None, level: LevelCorrection | None,
@@ -137,7 +136,7 @@ class Forecaster:
             served.notes = served.notes + notes
         return served
 
-    def _output(self, served: Served, hours: int, history_hours: int, padded_hours: int) -> ForecastOutput:
+    def _output(self, served: Served, hours: int, history_hours: int) -> ForecastOutput:
         method, notes = (self.network.method if served.source == NETWORK else served.source), list(served.notes)
         if served.source == NAIVE:
             method, note = self.selector.naive_notes(hours)
@@ -147,7 +146,11 @@ class Forecaster:
                               p10=np.ascontiguousarray(np.minimum(p10, median)[:hours], dtype=np.float64),
                               p90=np.ascontiguousarray(np.maximum(p90, median)[:hours], dtype=np.float64),
                               method=method, backtest=None if served.report is None else dict(served.report),
-                              history_hours=history_hours, padded_hours=padded_hours, notes=notes)
+                              history_hours=history_hours, padded_hours=_padded_hours(notes), notes=notes)
+
+
+def _padded_hours(notes: list[Note]) -> int:
+    return next((note.values["padded"] for note in notes if note.code == "padded_history"), 0)
 
 
 def _device(name: str) -> torch.device:

@@ -90,6 +90,7 @@ class ServingConfig:
     clean_days_threshold: float | None = None               # CleanDays: replace days this far from usual
     seasonal_trend_margin: float | None = None              # Selector: seasonal trend where it wins by this
     level_persistence_floor: float | None = None            # PersistentLevel: carry lasting departures
+    level_outlier_spreads: float | None = 8.0               # PersistentLevel: clip departures at this many spreads
     blend_median3: float | None = None                       # Median3Blend: median toward the 3-week median
 
     def __post_init__(self):
@@ -118,7 +119,7 @@ class ServingConfig:
 
 _CHECKS = {"fallback_to_seasonal_naive": _flag, "fallback_fade_hours": _fade, "fallback_max_week_change": _share,
            "fallback_level_gate": _gate, "clean_days_threshold": _share, "seasonal_trend_margin": _margin,
-           "level_persistence_floor": _margin, "blend_median3": _weight}
+           "level_persistence_floor": _margin, "level_outlier_spreads": _share, "blend_median3": _weight}
 OPTIONS = tuple(_CHECKS)
 
 

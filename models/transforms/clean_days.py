@@ -15,6 +15,7 @@ import numpy as np
 from models.features import DAY, WEEK, week_groups
 from models.forecast import SeriesBatch
 from models.notes import Note
+from models.serving_config import ServingConfig
 
 CLEAN_WEEKS = 5      # the context (4 weeks) plus the week before it, which the backtest's context needs
 MIN_WEEKS = 3        # fewer weeks give no majority to call a day anomalous against
@@ -61,8 +62,8 @@ def clean_histories(histories: list[np.ndarray], threshold: float,
 class CleanDays:
     """Input transform: each row the network sees has its anomalous days replaced; each series says how many."""
 
-    def __init__(self, threshold: float):
-        self.threshold = threshold
+    def __init__(self, config: ServingConfig):
+        self.threshold = config.clean_days_threshold
 
     def apply(self, batch: SeriesBatch) -> SeriesBatch:
         batch.inputs, counts = clean_histories(batch.inputs, self.threshold)   # each row on its own

@@ -28,6 +28,7 @@ import numpy as np
 
 from models.features import CONTEXT_WEEKS, DAY, HORIZON_HOURS, WEEK, week_groups
 from models.notes import Note
+from models.serving_config import ServingConfig
 
 MIN_WEEKS = 3            # fewer weeks give no majority for a weekday's usual level
 OUTLIER_SPREADS = 8.0    # a holiday is a departure of many spreads; a wandering level's days are a few
@@ -47,7 +48,7 @@ class LevelCorrection:
     spread: np.ndarray
 
 
-def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def day_departures(rows: np.ndarray, spreads: float | None = OUTLIER_SPREADS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """rows [N, k * 168] -> (clipped log departures [N, 7k] of each day, usual weekday totals [N, 7],
     robust spread [N] of the departures before the last day).
 
@@ -63,7 +64,7 @@ def day_departures(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     before = departures[:, :-1]
     centre = np.median(before, axis=-1)[:, None]
     spread = 1.4826 * np.median(np.abs(before - centre), axis=-1)
-    bound = OUTLIER_SPREADS * spread[:, None]
+    bound = np.inf if spreads is None else spreads * spread[:, None]
     return np.minimum(np.maximum(departures, centre - bound), centre + bound), usual, spread
 
 
@@ -75,7 +76,8 @@ def persistence(departures: np.ndarray) -> np.ndarray:
     return np.clip(np.where(energy > 0, phi, 0.0), 0.0, PERSISTENCE_CAP)
 
 
-def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | None) -> LevelCorrection:
+def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | None,
+                     spreads: float | None = OUTLIER_SPREADS) -> LevelCorrection:
     """The correction of ``forecasts`` [N, 168] that follow ``rows`` [N, k * 168] (whole weeks, k >= MIN_WEEKS).
 
     ``floor`` None measures persistence and spread but corrects nothing (share 0, factors 1).
@@ -85,7 +87,7 @@ def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | Non
         raise ValueError(f"level_correction needs rows of whole weeks, at least {MIN_WEEKS}, got shape {rows.shape}")
     if forecasts.shape != (rows.shape[0], HORIZON_HOURS):
         raise ValueError(f"level_correction needs forecasts [N, {HORIZON_HOURS}], got shape {forecasts.shape}")
-    departures, usual, spread = day_departures(rows)
+    departures, usual, spread = day_departures(rows, spreads)
     phi, last = persistence(departures), departures[:, -1]
     if floor is None:
         share = np.zeros(len(rows))
@@ -99,15 +101,15 @@ def level_correction(rows: np.ndarray, forecasts: np.ndarray, floor: float | Non
     return LevelCorrection(np.repeat(np.exp(log_factor), DAY, axis=1), share, phi, last, spread)
 
 
-def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray,
-                      floor: float | None) -> dict[int, LevelCorrection]:
+def level_corrections(histories: list[np.ndarray], forecasts: np.ndarray, floor: float | None,
+                      spreads: float | None = OUTLIER_SPREADS) -> dict[int, LevelCorrection]:
     """``level_correction`` of each history of at least MIN_WEEKS whole weeks (its last CONTEXT_WEEKS), by index.
 
     ``forecasts`` [len(histories), 168]. Histories are batched by the number of weeks they use.
     """
     out: dict[int, LevelCorrection] = {}
     for index, rows in week_groups(histories, MIN_WEEKS, CONTEXT_WEEKS):
-        batch = level_correction(rows, forecasts[index], floor)
+        batch = level_correction(rows, forecasts[index], floor, spreads)
         for k, i in enumerate(index):
             out[i] = LevelCorrection(batch.factors[k], batch.share[k], batch.persistence[k], batch.last_departure[k],
                                      batch.spread[k])
@@ -121,11 +123,11 @@ class PersistentLevel:
     and corrects nothing.
     """
 
-    def __init__(self, floor: float | None):
-        self.floor = floor
+    def __init__(self, config: ServingConfig):
+        self.floor, self.spreads = config.level_persistence_floor, config.level_outlier_spreads
 
     def measure(self, histories: list[np.ndarray], medians: np.ndarray) -> dict[int, LevelCorrection]:
-        return level_corrections(histories, medians, self.floor)
+        return level_corrections(histories, medians, self.floor, self.spreads)
 
     @staticmethod
     def apply(level: LevelCorrection, *quantiles: np.ndarray) -> tuple[tuple[np.ndarray, ...], list[Note]]:

@@ -95,8 +95,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--csv", default=str(DEFAULT_CSV))
     parser.add_argument("--skip-accuracy", action="store_true")
-    parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                        help="the encoder's precision (auto: bfloat16 where the CPU computes it natively)")
+    parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                        help="the encoder's precision, as FORECAST_PRECISION sets it for a deployment")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     forecaster = load_forecaster(args.model_dir, device="cpu", precision=args.precision)

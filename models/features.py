@@ -16,7 +16,7 @@ CONTEXT_HOURS = 672   # 3 weeks of lags for horizon 168 plus the window, rounded
 CONTEXT_WEEKS = CONTEXT_HOURS // 168
 WINDOW_HOURS = 48
 HORIZON_HOURS = 168
-HEAD_FEATURES_BASE = 9   # per target hour: 4 past values, 4 calendar codes, horizon (the 1.0.0 artifact's)
+HEAD_FEATURES_BASE = 9   # per target hour: 4 past values, 4 calendar codes, horizon (what older artifacts have)
 HEAD_FEATURES_ALL = 12   # + recent level vs a week earlier: the last day's residual at that hour, 24 h and 168 h means
 LEVEL_CLIP = 5.0         # a single spike must not swamp the level features (normalised units, context mean 1)
 

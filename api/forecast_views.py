@@ -7,7 +7,7 @@ from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_idempotency, replay, submit
 from capplan.job_requests import batch_plans, job_request, require_object
-from capplan.jobstore import new_job_id
+from jobs.store import new_job_id
 
 bp = Blueprint("forecasts", __name__)
 

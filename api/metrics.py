@@ -8,8 +8,8 @@ from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from capplan.heartbeats import live_workers
-from capplan.shared_metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
+from jobs.heartbeats import live_workers
+from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
 from workers.celery_app import BATCH_QUEUE, FORECAST_QUEUE
 
 bp = Blueprint("metrics", __name__)

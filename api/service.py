@@ -10,10 +10,10 @@ from contextlib import contextmanager
 import redis
 from flask import current_app
 
-from capplan.config import Settings
-from capplan.heartbeats import live_workers
-from capplan.jobstore import JobStore, redis_from_url
 from api.dispatch import JobDispatcher
+from capplan.config import Settings
+from jobs.heartbeats import live_workers
+from jobs.store import JobStore, redis_from_url
 from workers.celery_app import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
 
 MAX_PREFER_WAIT_S = 60.0

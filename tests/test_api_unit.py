@@ -9,7 +9,7 @@ import time
 import pytest
 import redis as redis_lib
 
-from capplan.heartbeats import publish
+from jobs.heartbeats import publish
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
 PLAN = {"hours_ahead": 24, "current_capacity": 5000, "current_load": 1000, "scaling_threshold": 0.8}

@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 
 from capplan.errors import InvalidRequest
-from capplan.jobstore import OPEN, JobStore
 from capplan.job_requests import forecast_request, plan_options
 from capplan.logs import job_id_var, request_id_var
+from jobs.store import OPEN, JobStore
 from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
 
 log = logging.getLogger("capplan.worker")

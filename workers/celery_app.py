@@ -20,7 +20,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        # Job state and results are ours (capplan.jobstore); Celery's backend would only add PENDING noise.
+        # Job state and results are ours (jobs.store); Celery's backend would only add PENDING noise.
         task_ignore_result=True,
         result_backend=None,
         task_acks_late=True,

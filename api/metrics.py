@@ -10,7 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from jobs.heartbeats import live_workers
 from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
-from workers.celery_app import BATCH_QUEUE, FORECAST_QUEUE
+from jobs.queues import BATCH_QUEUE, FORECAST_QUEUE
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -1,4 +1,6 @@
-"""The job core that the API and the workers share: job records, heartbeats and worker metrics in Redis.
+"""The job core that the API and the workers share, so that neither imports the other.
 
-Neither side imports the other; both import this. Nothing here connects to Redis at import.
+store: job records, batch chunks and per-plan results in Redis under our own keys; heartbeats: the
+model state each worker process publishes; metrics: what workers count for the API's /metrics;
+queues: queue and task names, and the Celery app both sides build. Nothing connects at import.
 """

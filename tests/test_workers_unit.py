@@ -8,7 +8,7 @@ import pytest
 from capplan.config import load_settings
 from capplan.job_requests import job_request
 from jobs.store import JobStore, redis_from_url
-from workers.celery_app import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
+from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
 

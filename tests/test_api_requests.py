@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from capplan.errors import InvalidRequest
-from capplan.hourly_history import parse_history, parse_timestamp
-from capplan.job_requests import forecast_request
+from api.hourly_history import parse_history, parse_timestamp
+from api.job_requests import forecast_request
 
 
 def test_numbers_are_taken_as_hourly_values():

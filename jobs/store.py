@@ -240,7 +240,7 @@ class JobStore:
     # --- batches ----------------------------------------------------------------------------
     def store_chunks(self, job_id: str, chunks: list[dict], pipe) -> None:
         for i, chunk in enumerate(chunks):
-            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk), ex=self.ttl)
+            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk, separators=(",", ":")), ex=self.ttl)
 
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""

@@ -11,6 +11,7 @@ RUN pip install -r requirements.txt
 
 COPY api ./api
 COPY workers ./workers
+COPY jobs ./jobs
 COPY planning ./planning
 COPY models ./models
 COPY capplan ./capplan

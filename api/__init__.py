@@ -1,4 +1,8 @@
-"""The Flask application factory: defaults, then the environment, then a test override."""
+"""The API's room, HTTP only, and its Flask application factory: defaults, the environment, a test override.
+
+Views validate and normalise requests (job_requests, hourly_history), store jobs and publish them by
+task name through jobs/; the API never imports workers/ or the model, which lives in the workers.
+"""
 from __future__ import annotations
 
 from typing import Any, Mapping

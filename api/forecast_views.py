@@ -6,8 +6,8 @@ from flask import Blueprint, g, request
 from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_idempotency, replay, submit
-from capplan.job_requests import batch_plans, job_request, require_object
-from capplan.jobstore import new_job_id
+from api.job_requests import batch_entry, batch_plans, job_request, require_object
+from jobs.store import new_job_id
 
 bp = Blueprint("forecasts", __name__)
 
@@ -16,7 +16,7 @@ def _body() -> dict:
     return require_object(request.get_json(force=True, silent=True))
 
 
-# kind of job -> (path, default hours_ahead): the original's three endpoints, one view each.
+# kind of job -> (path, default hours_ahead): one view each.
 FORECASTING_ENDPOINTS = {
     "forecast": ("/api/forecast", 24),
     "recommendations": ("/api/capacity/recommendations", 24),
@@ -39,9 +39,9 @@ for _kind, (_path, _hours) in FORECASTING_ENDPOINTS.items():
 
 @bp.post("/api/capacity/batch")
 def batch():
-    """Always a job: plans are checked one by one in the workers, so one bad plan fails alone."""
+    """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400."""
     body = _body()
-    plans = batch_plans(body)
+    plans = [batch_entry(plan, i) for i, plan in enumerate(batch_plans(body))]
     service = job_service()
     job_id = new_job_id()
     earlier = claim_idempotency(body, job_id)

@@ -7,7 +7,7 @@ import redis
 from flask import Blueprint, jsonify
 
 from api.service import job_service
-from capplan.heartbeats import live_workers
+from jobs.heartbeats import live_workers
 
 bp = Blueprint("health", __name__)
 

@@ -8,9 +8,9 @@ from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
-from capplan.heartbeats import live_workers
-from capplan.shared_metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
-from workers.celery_app import BATCH_QUEUE, FORECAST_QUEUE
+from jobs.heartbeats import live_workers
+from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
+from jobs.queues import BATCH_QUEUE, FORECAST_QUEUE
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -10,11 +10,11 @@ from contextlib import contextmanager
 import redis
 from flask import current_app
 
-from capplan.config import Settings
-from capplan.heartbeats import live_workers
-from capplan.jobstore import JobStore, redis_from_url
 from api.dispatch import JobDispatcher
-from workers.celery_app import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
+from capplan.config import Settings
+from jobs.heartbeats import live_workers
+from jobs.store import JobStore, redis_from_url
+from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
 
 MAX_PREFER_WAIT_S = 60.0
 WORKER_COUNT_EVERY_S = 5.0

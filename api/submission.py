@@ -8,7 +8,7 @@ from flask import g, jsonify, request, url_for
 from api.errors import ServiceError, error_body
 from api.metrics import count_job_created
 from api.service import MAX_PREFER_WAIT_S, job_service
-from capplan.jobstore import FINISHED, IdempotencyConflict, new_job_id
+from jobs.store import FINISHED, IdempotencyConflict, new_job_id
 
 _WAIT = re.compile(r"(?:^|[,;\s])wait\s*=\s*\"?(\d+(?:\.\d+)?)\"?", re.IGNORECASE)
 

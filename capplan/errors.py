@@ -1,4 +1,4 @@
-"""Domain errors shared by the API and the workers: each carries an HTTP status, a code and fields."""
+"""Domain errors that carry an HTTP status, a code and per-field reasons; the API turns them into JSON."""
 from __future__ import annotations
 
 

@@ -8,13 +8,31 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from capplan.errors import InvalidRequest
-from capplan.hourly_history import parse_history, parse_timestamp
-from capplan.job_requests import forecast_request
+from api.hourly_history import parse_history, parse_timestamp
+from api.job_requests import forecast_request
 
 
 def test_numbers_are_taken_as_hourly_values():
     parsed = parse_history([1, 2.5, 0])
     assert parsed.values.tolist() == [1.0, 2.5, 0.0] and parsed.gaps_filled == 0 and parsed.last_timestamp is None
+
+
+@pytest.mark.parametrize("raw, field, reason", [
+    ([1, True], "history[1]", "must be a number"),
+    ([1, 2, "3"], "history[2]", "must be a number"),
+    ([0.5, float("inf")], "history[1]", "must be finite (not NaN or infinite)"),
+    ([3, -1e-9], "history[1]", "must be >= 0"),
+])
+def test_a_bad_value_among_numbers_is_named_by_its_index(raw, field, reason):
+    with pytest.raises(InvalidRequest) as e:
+        parse_history(raw)
+    assert e.value.fields == {field: reason}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 2**80), st.floats(0, 1e300)), min_size=1, max_size=50))
+def test_numbers_checked_in_bulk_are_the_values_one_by_one(raw):
+    assert parse_history(raw).values.tolist() == [float(v) for v in raw]
 
 
 def test_points_are_resampled_to_hours_gaps_interpolated_and_counted():

@@ -9,7 +9,7 @@ import time
 import pytest
 import redis as redis_lib
 
-from capplan.heartbeats import publish
+from jobs.heartbeats import publish
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
 PLAN = {"hours_ahead": 24, "current_capacity": 5000, "current_load": 1000, "scaling_threshold": 0.8}
@@ -240,3 +240,20 @@ def test_unreachable_job_queue_is_503_and_fails_the_job(app, client, monkeypatch
     again = client.post(path, json=body, headers=headers)
     assert again.status_code == 503 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json()["error"]["code"] == "service_unavailable"
+
+
+def test_batch_plans_are_normalised_at_submission_and_a_bad_plan_keeps_its_error(app, client):
+    plans = [{"id": "ok", "current_capacity": 500, "current_load": 100, "timestamp": "2024-01-15T10:30:00Z"},
+             {"id": "bad", "current_capacity": -5, "current_load": 100}, "not a plan"]
+    reply = client.post("/api/capacity/batch", json={"plans": plans}, headers={"Prefer": "respond-async"})
+    assert reply.status_code == 202 and reply.get_json()["plans"] == 3    # one bad plan does not fail the batch
+    chunk = app.extensions["capplan"].store.load_chunk(reply.get_json()["job_id"], 0)
+    ok, bad, not_a_plan = chunk["plans"]
+    assert ok == {"id": "ok", "request": {"hours_ahead": 168, "timestamp": "2024-01-15T10:00:00", "history": None,
+                                          "current_load": 100.0, "gaps_filled": 0,
+                                          "plan": {"current_capacity": 500}}}
+    assert bad["id"] == "bad" and bad["error"]["code"] == "validation_error"
+    assert "current_capacity" in bad["error"]["fields"] and "request" not in bad
+    assert not_a_plan == {"id": "2", "error": {"code": "validation_error",
+                                               "message": "plans[2]: must be an object",
+                                               "fields": {"plans[2]": "must be an object"}}}

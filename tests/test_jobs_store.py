@@ -6,7 +6,7 @@ import threading
 import pytest
 import redis as redis_lib
 
-from capplan.jobstore import IdempotencyConflict, JobStore, redis_from_url
+from jobs.store import IdempotencyConflict, JobStore, redis_from_url
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_client_fails_fast_when_redis_is_down():
 
 
 def test_a_job_never_shown_expires_soon_after_it_finishes(store):
-    from capplan.jobstore import SEEN_NEVER_TTL_S
+    from jobs.store import SEEN_NEVER_TTL_S
 
     store = JobStore(store.redis, ttl=3600)
     unseen = store.create("forecast", {}, shown=False)

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from capplan.config import load_settings
-from capplan.jobstore import JobStore, redis_from_url
-from capplan.job_requests import job_request
-from workers.celery_app import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
+from api.job_requests import batch_entry, job_request
+from jobs.store import JobStore, redis_from_url
+from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
 
@@ -98,9 +98,11 @@ def test_batch_chunks_twice_still_complete_once_with_errors_per_plan(store, fore
 
     plans = [{"id": f"p{i}", "current_capacity": 3000, "current_load": 500 + i, "hours_ahead": 48} for i in range(5)]
     plans[2] = {"id": "bad", "current_capacity": 3000}                     # no load and no history
+    entries = [batch_entry(plan, i) for i, plan in enumerate(plans)]     # as the API stores them
     job_id = store.create("batch", {}, total=5)
     pipe = store.redis.pipeline()
-    store.store_chunks(job_id, [{"offset": 0, "plans": plans[:3]}, {"offset": 3, "plans": plans[3:]}], pipe)
+    chunks = [{"offset": 0, "plans": entries[:3]}, {"offset": 3, "plans": entries[3:]}]
+    store.store_chunks(job_id, chunks, pipe)
     pipe.execute()
     assert run_batch_chunk(store, forecaster, job_id, 0, 2) == 3
     assert store.get(job_id)["status"] == "running"
@@ -113,6 +115,23 @@ def test_batch_chunks_twice_still_complete_once_with_errors_per_plan(store, fore
     assert [r["id"] for r in results] == ["p0", "p1", "bad", "p3", "p4"]
     assert results[2]["error"]["fields"] == {"current_load": "required when no history is given"}
     assert run_batch_chunk(store, forecaster, job_id, 1, 2) == 0           # finished: nothing to do
+
+
+def test_batch_whose_plans_are_all_invalid_completes_without_the_model(store):
+    from workers.batch_runner import run_batch_chunk
+
+    entries = [batch_entry({"id": "no-load", "current_capacity": 10}, 0), batch_entry(["not", "a plan"], 1)]
+    job_id = store.create("batch", {}, total=2)
+    pipe = store.redis.pipeline()
+    store.store_chunks(job_id, [{"offset": 0, "plans": entries}], pipe)
+    pipe.execute()
+    assert run_batch_chunk(store, None, job_id, 0, 1) == 2                  # no network pass to make
+    job = store.get(job_id)
+    assert job["status"] == "succeeded" and job["progress"] == {"done": 2, "total": 2}
+    result = job["result"]
+    assert result["failed"] == 2 and result["succeeded"] == 0 and result["portfolio"]["plans"] == 0
+    assert [r["error"]["fields"] for r in store.plan_results(job_id)] == [
+        {"current_load": "required when no history is given"}, {"plans[1]": "must be an object"}]
 
 
 def test_dispatcher_publishes_at_once_then_groups_while_busy():

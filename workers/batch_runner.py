@@ -1,51 +1,39 @@
-"""One chunk of a batch job: check each plan, one network pass over the good ones, analyse, store.
+"""One chunk of a batch job: one network pass over its valid plans, analyse, store.
 
-The chunk that finds every chunk finished builds the portfolio and closes the job. A chunk that runs
-twice (redelivered after a worker died) rewrites the same results, so the job still completes once.
+The API normalised every plan at submission (jobs.job_request.PlanEntry); a plan it found invalid
+carries its error, stored here as that plan's result. The chunk that finds every chunk finished
+builds the portfolio and closes the job. A chunk that runs twice (redelivered after a worker died)
+rewrites the same results, so the job still completes once.
 """
 from __future__ import annotations
 
 import logging
 
-from capplan.errors import InvalidRequest
-from capplan.jobstore import OPEN, JobStore
-from capplan.job_requests import forecast_request, plan_options
 from capplan.logs import job_id_var, request_id_var
+from jobs.job_request import JobRequest, PlanEntry
+from jobs.store import OPEN, JobStore
 from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
 
 log = logging.getLogger("capplan.worker")
-BATCH_DEFAULT_HOURS = 168
 SCHEDULE_TOTALS = ("capacity_hours", "static_capacity_hours", "saving_capacity_hours", "saving_percent",
                    "scaling_actions")
 
 
-def _plan_id(plan, index: int) -> str:
-    return str(plan.get("id", index)) if isinstance(plan, dict) else str(index)
-
-
-def _checked(plans: list, offset: int) -> tuple[list[tuple[int, str, dict]], dict[int, dict]]:
-    """(index, id, job request) of the valid plans, and an error result for each invalid one."""
-    from planning import PlanValidationError
-
+def _split(plans: list[PlanEntry], offset: int) -> tuple[list[tuple[int, str, JobRequest]], dict[int, dict]]:
+    """(index, id, job request) of the valid plans, and the error result of each invalid one."""
     valid, errors = [], {}
     for i, plan in enumerate(plans):
-        index, plan_id = offset + i, _plan_id(plan, offset + i)
-        try:
-            if not isinstance(plan, dict):
-                raise InvalidRequest.field(f"plans[{index}]", "must be an object")
-            request = forecast_request(plan, BATCH_DEFAULT_HOURS)
-            request["plan"] = plan_options(plan)
-            valid.append((index, plan_id, request))
-        except InvalidRequest as e:
-            errors[index] = _error(index, plan_id, e.code, e.message, e.fields)
-        except PlanValidationError as e:
-            errors[index] = _error(index, plan_id, "validation_error", str(e), e.fields)
+        index = offset + i
+        if "error" in plan:
+            errors[index] = _error(index, plan["id"], plan["error"])
+        else:
+            valid.append((index, plan["id"], plan["request"]))
     return valid, errors
 
 
-def _error(index: int, plan_id: str, code: str, message: str, fields: dict | None = None) -> dict:
-    return {"index": index, "id": plan_id, "success": False,
-            "error": {"code": code, "message": message, "fields": fields or {}}}
+def _error(index: int, plan_id: str, error: dict) -> dict:
+    """A failed plan's result; ``error`` is {code, message, fields}."""
+    return {"index": index, "id": plan_id, "success": False, "error": error}
 
 
 def plan_result(index: int, plan_id: str, output, source: str, analysis: dict) -> dict:
@@ -60,18 +48,19 @@ def plan_result(index: int, plan_id: str, output, source: str, analysis: dict) -
     return result
 
 
-def analyse_chunk(forecaster, plans: list, offset: int, metrics=None) -> dict[int, dict]:
-    """Per-plan results of one chunk, keyed by plan index; bad plans get an error, not the chunk."""
+def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None) -> dict[int, dict]:
+    """Per-plan results of one chunk, keyed by plan index; an invalid plan fails alone, not the chunk."""
     from planning import Plan, analyze_each, to_jsonable
 
-    valid, results = _checked(plans, offset)
+    valid, results = _split(plans, offset)
     if not valid:
         return results
     try:
         forecasts = run_forecasts(forecaster, [r for _, _, r in valid], metrics)
     except ModelUnavailable as e:
+        error = {"code": "model_unavailable", "message": str(e), "fields": {}}
         for index, plan_id, _ in valid:
-            results[index] = _error(index, plan_id, "model_unavailable", str(e))
+            results[index] = _error(index, plan_id, error)
         return results
     analyses = analyze_each([planning_forecast(r, out) for (_, _, r), (out, _) in zip(valid, forecasts)],
                             [Plan.from_dict(r["plan"]) for _, _, r in valid])

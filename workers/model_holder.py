@@ -8,8 +8,8 @@ import threading
 import time
 
 from capplan.config import Settings
-from capplan.heartbeats import HEARTBEAT_EVERY_S, WORKERS_KEY, publish
-from capplan.jobstore import redis_from_url
+from jobs.heartbeats import HEARTBEAT_EVERY_S, WORKERS_KEY, publish
+from jobs.store import redis_from_url
 
 log = logging.getLogger("capplan.worker")
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from capplan.job_requests import TS_FORMAT
+from jobs.job_request import TS_FORMAT
 
 
 def _rounded(values: np.ndarray) -> list[float]:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from capplan.jobstore import OPEN, JobStore
-from capplan.job_requests import TS_FORMAT
 from capplan.logs import job_id_var, request_id_var
+from jobs.job_request import TS_FORMAT
+from jobs.store import OPEN, JobStore
 from workers import results as shapes
 
 log = logging.getLogger("capplan.worker")

@@ -8,12 +8,12 @@ from celery import current_app, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 
 from capplan.config import Settings, load_settings
-from capplan.jobstore import OPEN, JobStore, redis_from_url
 from capplan.logs import configure_logging
-from capplan.shared_metrics import WorkerMetrics
+from jobs.metrics import WorkerMetrics
+from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK
+from jobs.store import OPEN, JobStore, redis_from_url
 from workers import model_holder, runner
 from workers.batch_runner import run_batch_chunk
-from workers.celery_app import BATCH_CHUNK_TASK, RUN_JOBS_TASK
 
 log = logging.getLogger("capplan.worker")
 # Only a lost connection to Redis is worth retrying: the same input would fail the same way again.

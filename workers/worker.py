@@ -1,4 +1,4 @@
-"""Entry point for `celery -A workers.worker worker`: the app built from the environment."""
-from workers.celery_app import create_celery
+"""Entry point for `celery -A workers.worker worker`: the app built from the environment, with our tasks."""
+from jobs.queues import create_celery
 
-app = create_celery()
+app = create_celery(include=["workers.tasks"])

@@ -7,7 +7,7 @@ Keys (all under ``capplan:``):
                       request answered 200 never showed its job id, so nobody can ask for it later
   known:{id}          "1" for 30 days once a job id is shown: tells an expired id (410) from an unknown (404)
   job:{id}:done       list the worker pushes the finished body onto; a synchronous request BLPOPs it
-  job:{id}:chunk:{i}  a batch's plans, one JSON list per chunk
+  job:{id}:chunk:{i}  a batch's plans as the API normalised them: JSON {offset, plans: [PlanEntry]}
   job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
   job:{id}:chunks     set of finished chunk numbers
   idem:{key}          JSON {"job_id", "body_sha256"} for Idempotency-Key
@@ -238,15 +238,15 @@ class JobStore:
         return json.loads(got[1]) if got else None
 
     # --- batches ----------------------------------------------------------------------------
-    def store_chunks(self, job_id: str, chunks: list[list], pipe) -> None:
+    def store_chunks(self, job_id: str, chunks: list[dict], pipe) -> None:
         for i, chunk in enumerate(chunks):
-            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk), ex=self.ttl)
+            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk, separators=(",", ":")), ex=self.ttl)
 
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""
         self.redis.delete(*[self.key(job_id, f":chunk:{i}") for i in range(chunks)])
 
-    def load_chunk(self, job_id: str, index: int) -> list | None:
+    def load_chunk(self, job_id: str, index: int) -> dict | None:
         raw = self.redis.get(self.key(job_id, f":chunk:{index}"))
         return None if raw is None else json.loads(raw)
 

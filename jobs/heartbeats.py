@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import time
 
-from capplan.jobstore import PREFIX
+from jobs.store import PREFIX
 
 WORKERS_KEY = f"{PREFIX}workers"   # hash: worker process id -> JSON heartbeat record
 HEARTBEAT_EVERY_S = 2.0

@@ -1,5 +1,11 @@
-"""The Celery app, made from the same Settings as the API (Flask's celery_init_app pattern)."""
+"""Queue and task names, and the Celery app made from Settings (Flask's celery_init_app pattern).
+
+The API builds it to publish, the workers to consume: one configuration, so routes and serialisation
+cannot drift apart. Tasks are named, not imported: the API never imports the workers.
+"""
 from __future__ import annotations
+
+from typing import Iterable
 
 from celery import Celery
 from kombu import Queue
@@ -12,15 +18,18 @@ RUN_JOBS_TASK = "capplan.run_jobs"
 BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
 
 
-def create_celery(settings: Settings | None = None) -> Celery:
-    """A Celery app on Redis; connects to nothing until a task is sent or a worker starts."""
+def create_celery(settings: Settings | None = None, include: Iterable[str] = ()) -> Celery:
+    """A Celery app on Redis; ``include`` names the task modules a worker imports at start.
+
+    It connects to nothing until a task is sent or a worker starts.
+    """
     settings = settings or load_settings()
-    app = Celery("capplan", broker=settings.REDIS_URL, include=["workers.tasks"])
+    app = Celery("capplan", broker=settings.REDIS_URL, include=list(include))
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        # Job state and results are ours (capplan.jobstore); Celery's backend would only add PENDING noise.
+        # Job state and results are ours (jobs.store); Celery's backend would only add PENDING noise.
         task_ignore_result=True,
         result_backend=None,
         task_acks_late=True,

@@ -1,17 +1,18 @@
-"""Request schemas: validate a JSON body and turn it into the plain-JSON job request a worker runs."""
+"""Request schemas: validate a JSON body and turn it into the normalised job request a worker runs."""
 from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
 
+from api.hourly_history import parse_history, parse_load, parse_timestamp
 from capplan.errors import InvalidRequest
-from capplan.hourly_history import parse_history, parse_load, parse_timestamp
+from jobs.job_request import TS_FORMAT, JobRequest, PlanEntry
 
 MAX_HOURS = 168
 MAX_BATCH_PLANS = 10_000
+BATCH_DEFAULT_HOURS = 168
 # Keys that describe the forecast; everything else in a body is left to planning's Plan.from_dict.
 FORECAST_KEYS = ("hours_ahead", "timestamp", "history", "current_load")
-TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 def require_object(body) -> dict:
@@ -32,7 +33,7 @@ def parse_hours(raw, default: int, field: str = "hours_ahead") -> int:
     return hours
 
 
-def forecast_request(body: dict, default_hours: int, prefix: str = "") -> dict:
+def forecast_request(body: dict, default_hours: int, prefix: str = "") -> JobRequest:
     """The forecast part of a body: hours, last observed hour, hourly history or current load."""
     hours = parse_hours(body.get("hours_ahead"), default_hours, f"{prefix}hours_ahead")
     stamp = body.get("timestamp")
@@ -68,7 +69,7 @@ def plan_options(body: dict) -> dict:
     return options
 
 
-def job_request(kind: str, body: dict, default_hours: int) -> dict:
+def job_request(kind: str, body: dict, default_hours: int) -> JobRequest:
     request = forecast_request(body, default_hours)
     if kind != "forecast":
         request["plan"] = plan_options(body)
@@ -76,10 +77,25 @@ def job_request(kind: str, body: dict, default_hours: int) -> dict:
 
 
 def batch_plans(body: dict) -> list:
-    """The plans of a batch, checked only for shape: a bad plan fails alone, in the worker."""
+    """The plans of a batch, checked for shape; each plan is checked on its own by ``batch_entry``."""
     plans = body.get("plans")
     if not isinstance(plans, list) or not plans:
         raise InvalidRequest.field("plans", "must be a non-empty list of plan objects")
     if len(plans) > MAX_BATCH_PLANS:
         raise InvalidRequest.field("plans", f"at most {MAX_BATCH_PLANS} plans")
     return plans
+
+
+def batch_entry(plan, index: int) -> PlanEntry:
+    """Plan ``index`` of a batch, normalised; an invalid one carries its error, to fail alone."""
+    from planning import PlanValidationError
+
+    plan_id = str(plan.get("id", index)) if isinstance(plan, dict) else str(index)
+    try:
+        if not isinstance(plan, dict):
+            raise InvalidRequest.field(f"plans[{index}]", "must be an object")
+        return {"id": plan_id, "request": job_request("analysis", plan, BATCH_DEFAULT_HOURS)}
+    except InvalidRequest as e:
+        return {"id": plan_id, "error": e.as_dict()}
+    except PlanValidationError as e:
+        return {"id": plan_id, "error": {"code": "validation_error", "message": str(e), "fields": e.fields}}

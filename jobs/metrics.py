@@ -1,7 +1,7 @@
 """Metrics workers count in Redis so that the API's /metrics can expose them (workers serve no HTTP)."""
 from __future__ import annotations
 
-from capplan.jobstore import PREFIX
+from jobs.store import PREFIX
 
 INFERENCE_KEY = f"{PREFIX}metrics:inference"   # hash: count, sum, le_<bound> cumulative bucket counts
 JOBS_KEY = f"{PREFIX}metrics:jobs"             # hash: "<kind>:<status>" -> finished jobs

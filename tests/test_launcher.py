@@ -130,7 +130,8 @@ def _warnings_in(output: str) -> list[str]:
 @pytest.mark.slow
 def test_capplan_run_says_ready_without_warnings_and_sigint_stops_everything():
     port, redis_port = free_port(), free_port()
-    env = {**os.environ, "PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "LOG_LEVEL": "INFO"}
+    env = {**os.environ, "PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "LOG_LEVEL": "INFO",
+           "FORECAST_DEVICE": "cpu", "MODEL_DIR": os.path.join(REPO, "models", "artifacts")}
     proc = subprocess.Popen([sys.executable, "-m", "capplan.cli", "run"], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines, output, started = _lines_of(proc), [], []

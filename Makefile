@@ -6,27 +6,31 @@ PORT ?= 5000
 
 .PHONY: run test test-fast venv dev-venv train backtest bench clean
 
+# Installing is quiet apart from one line that says what is happening (and pip's errors).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	@echo "capplan: installing into $(VENV) (first run only; a few minutes)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
 
 # Runtime dependencies, reinstalled only when the pins change.
 $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -r requirements.txt
-	$(BIN)/python -m pip install -q --no-deps -e .
-	touch $@
+	@if [ -e $@ ]; then echo "capplan: updating $(VENV) ($? changed)..."; fi
+	@$(BIN)/python -m pip install -q -r requirements.txt
+	@$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $@
 
 # Test and benchmark dependencies on top.
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
-	touch $@
+	@echo "capplan: installing the test dependencies into $(VENV)..."
+	@$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@touch $@
 
 venv: $(VENV)/.runtime
 dev-venv: $(VENV)/.dev
 
 ## Run the whole service: Redis (embedded when none answers at REDIS_URL), a worker, the API on PORT.
 run: $(VENV)/.runtime
-	PORT=$(PORT) $(BIN)/capplan run
+	@PORT=$(PORT) $(BIN)/capplan run
 
 ## Run the whole test suite (unit, integration on a real Redis and workers, browser).
 test: $(VENV)/.dev

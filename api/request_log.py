@@ -12,6 +12,15 @@ from capplan.logs import request_id_var
 
 log = logging.getLogger("capplan.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Paths that pollers repeat (the console's health banner every 15 s, load balancers, Prometheus): logged at
+# DEBUG, like static files, so that INFO shows the requests someone made.
+POLLED_PATHS = frozenset({"/api/health", "/metrics"})
+
+
+def access_log_level(path: str, endpoint: str | None) -> int:
+    """DEBUG for polls and static files (any blueprint's `static` endpoint), INFO for everything else."""
+    is_static = (endpoint or "").rpartition(".")[2] == "static"
+    return logging.DEBUG if path in POLLED_PATHS or is_static else logging.INFO
 
 
 def init_request_log(app: Flask) -> None:
@@ -27,7 +36,8 @@ def init_request_log(app: Flask) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
-        log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+        level = access_log_level(request.path, request.endpoint)
+        log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={
             "status": response.status_code,
             "ms": round(1000 * (time.perf_counter() - g.get("request_started", time.perf_counter())), 2)})
         return response

@@ -20,8 +20,8 @@ from sklearn.preprocessing import MinMaxScaler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.hourly_csv import read_hourly_csv  # noqa: E402
-from models.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
+from experiments.hourly_csv import read_hourly_csv  # noqa: E402
+from experiments.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
 from models.inference import LegacyEngine  # noqa: E402
 from models.network import LegacyAttentionLSTM  # noqa: E402
 from models.serving import Forecaster, load_forecaster  # noqa: E402

@@ -14,9 +14,9 @@ from tqdm import tqdm
 from models.calibration import weekly_naive_mae
 from models.cleaning import clean_weeks
 from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch
-from models.hourly_csv import read_hourly_csv
+from experiments.hourly_csv import read_hourly_csv
 from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
-from models.generator import GENERATOR_VERSION, generate_set
+from experiments.generator import GENERATOR_VERSION, generate_set
 from models.network import MultiHorizonForecaster
 from models.serving import WHOLE_WEEK_FALLBACK
 

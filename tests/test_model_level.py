@@ -6,12 +6,12 @@ import argparse
 import numpy as np
 import pytest
 
-from models.generator import ar1_path
+from experiments.generator import ar1_path
 from models.level import (MAX_WEEKS, MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, check_level_gate, day_departures,
                           level_correction, level_corrections, persistence)
 from models.seasonal import seasonal_trend
 from models.serving import check_margin
-from models.train_cli import floor_share, level_gate
+from experiments.train_cli import floor_share, level_gate
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 from tests.test_model_seasonal import AWKWARD, SHAPE, growing

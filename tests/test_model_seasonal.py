@@ -9,7 +9,7 @@ import pytest
 from models.calibration import mase, naive_scale
 from models.seasonal import MAX_WEEKS, TREND_DAMPING, seasonal_trend, seasonal_trend_backtested, seasonal_trend_pairs
 from models.serving import check_margin
-from models.train_cli import margin_share, positive_share
+from experiments.train_cli import margin_share, positive_share
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from models import backtest_cli, train_cli
+from experiments import backtest_cli, train_cli
 from models.dataset import SeriesPool
-from models.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
+from experiments.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
 from models.serving import load_forecaster
 from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,
                              naive_scales, pinball_loss, train)
@@ -270,13 +270,8 @@ def test_train_command_refuses_a_blend_outside_0_to_1(tmp_path, capsys):
 
 
 def test_holiday_folds_cover_every_holiday_case_target(tmp_path):
-    import importlib.util
-    from pathlib import Path
+    from experiments import validation as validate_model
 
-    spec = importlib.util.spec_from_file_location(
-        "validate_model", Path(__file__).resolve().parent.parent / "benchmarks" / "validate_model.py")
-    validate_model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(validate_model)
     stamps = np.datetime64("2013-01-01T00") + np.arange(8760).astype("timedelta64[h]")
     path = tmp_path / "year.csv"
     path.write_text("timestamp,x\n" + "\n".join(f"{str(t).replace('T', ' ')}:00:00,{i % 24}"

@@ -9,7 +9,7 @@ import numpy as np
 from models.calibration import coverage, naive_scale, seasonal_naive
 from models.dataset import TRAIN_SHARE
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS, WEEK
-from models.generator import GENERATOR_VERSION, generate_set
+from experiments.generator import GENERATOR_VERSION, generate_set
 
 HORIZONS = (24, 168)
 INTERVAL_LEVEL = 0.9          # of the bootstrap interval around each model / baseline ratio
@@ -152,7 +152,7 @@ def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_
 
 def held_out_report(model, meta: dict, config) -> dict:
     """The shipped artifact's own figures: held-out real series and held-out generated series."""
-    from models.hourly_csv import read_hourly_csv
+    from experiments.hourly_csv import read_hourly_csv
     from models.serving import forecaster_from_model
 
     forecaster = forecaster_from_model(model, meta)

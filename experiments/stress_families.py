@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.evaluation import Origins
+from experiments.evaluation import Origins
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, hour_and_weekday
-from models.generator import ar1_path
+from experiments.generator import ar1_path
 
 STRESS_SEED = 777
 LAST_EPOCH_HOUR = 24 * 7 * 2000 + 23          # 2008-05-07T23: the forecasts start at midnight

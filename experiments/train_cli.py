@@ -6,7 +6,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from models.generator import VERSIONS
+from experiments.generator import VERSIONS
 from models.training import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if args.version:
         meta["version"] = args.version
     if not args.no_evaluate and config.real_csv:
-        from models.evaluation import held_out_report
+        from experiments.evaluation import held_out_report
         meta["backtest"] = held_out_report(model, meta, config)
         print("held-out backtest:", meta["backtest"]["summary"], flush=True)
     out = save_native(model, meta, args.out or SHIPPED_DIR)

@@ -5,37 +5,35 @@ Run: .venv/bin/python benchmarks/validate_model.py DIR [DIR ...] [--origins 24]
 Validation data never overlaps what bench_model.py scores (the held-out last 35% of the flight series and
 the generated set seeded SYNTHETIC_HELD_OUT_SEED), and the network never trains on it:
 - flights: rolling origins whose 168-hour targets lie in the 57%..65% slice of each series (training
-  uses the first 57%, see models.training.VALIDATION_SHARE);
-- generated: 960 cases from ten seeds training never uses (VALIDATION_SEED onwards; until 1.3.0 only the
-  first, whose 96 cases proved too few: across the ten, one set's 24 h ratio has a standard deviation of 0.07);
+  uses the first 57%, see experiments.training_data.VALIDATION_SHARE);
+- generated: 960 cases from ten seeds training never uses (VALIDATION_SEED onwards; one set's 96 cases are
+  too few: across the ten, one set's 24 h ratio has a standard deviation of 0.07);
 - flights-holidays: origins every 12 hours from 6 days before to 7 days after three holidays of the
   training stretch (HOLIDAY_FOLDS). Every model trains on these weeks unless trained with
   `--exclude-targets` for each span `--print-folds` prints; only such fold models compare fairly here.
   The summer slice has no holiday, and holidays are what makes the held-out stretch hard.
 
-`--stress` also scores each model on load shapes outside the generator (benchmarks/stress_families.py)
+Each serving option of ``ServingConfig`` is a flag that overrides the stored value (``off`` switches it off).
+`--stress` also scores each model on load shapes outside the generator (experiments/stress_families.py)
 against weekly and daily seasonal naive and MSTL: how far a model generalises, not part of the rule.
 """
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from models.dataset import TRAIN_SHARE  # noqa: E402
-from experiments.hourly_csv import read_hourly_csv  # noqa: E402
-from experiments.evaluation import Origins, evaluate, rolling_origins, synthetic_cases  # noqa: E402
-from experiments.generator import GENERATOR_VERSION, VERSIONS  # noqa: E402
-from models.serving import load_forecaster  # noqa: E402
-from experiments.train_cli import fade_hours, floor_share, level_gate, margin_share, positive_share  # noqa: E402
-from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS  # noqa: E402
-from models.training import DEFAULT_CSV, VALIDATION_SHARE  # noqa: E402
+from experiments.config_flags import add_flags, given
+from experiments.data_paths import resolve
+from experiments.evaluation import Origins, evaluate, rolling_origins, synthetic_cases
+from experiments.generator import GENERATOR_VERSION, VERSIONS
+from experiments.hourly_csv import read_hourly_csv
+from experiments.training_data import VALIDATION_SHARE
+from models.dataset import FLIGHTS_CSV, TRAIN_SHARE
+from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS
+from models.serving import load_forecaster
+from models.serving_config import ServingConfig
 
 VALIDATION_SEED = 4242
 HOLIDAY_FOLDS = ("2013-02-18", "2013-05-27", "2013-07-04")   # Presidents' Day, Memorial Day, Independence Day
@@ -97,39 +95,15 @@ def flight_validation_cases(csv: str, origins: int) -> Origins:
     return rolling_origins(cut, first, origins, held_out=share)
 
 
-def main() -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model_dirs", nargs="*")
     parser.add_argument("--origins", type=int, default=24, help="origins per flight series")
-    parser.add_argument("--csv", default=str(DEFAULT_CSV))
+    parser.add_argument("--csv", type=resolve, default=FLIGHTS_CSV,
+                        help="the flights CSV, relative to the repository root or the working directory")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--fallback", choices=("stored", "both"), default="stored",
                         help="score each model with its stored fallback_to_seasonal_naive, or both off and on")
-    parser.add_argument("--fallback-fade", type=fade_hours, default=None, metavar="FULL:END",
-                        help="override the stored fallback_fade_hours: naive through hour FULL, the network from END")
-    parser.add_argument("--fallback-max-week-change", type=positive_share, default=None, metavar="SHARE",
-                        help="override the stored fallback_max_week_change (the fallback serves only series whose "
-                             "last week differs from the one before by less than SHARE of its mean)")
-    parser.add_argument("--no-week-change-limit", action="store_true",
-                        help="lift a stored fallback_max_week_change")
-    parser.add_argument("--clean-days-threshold", type=positive_share, default=None, metavar="SHARE",
-                        help="override the stored clean_days_threshold (replace days this far from their weekday's "
-                             "median before forecasting)")
-    parser.add_argument("--no-cleaning", action="store_true", help="switch off a stored clean_days_threshold")
-    parser.add_argument("--seasonal-trend-margin", type=margin_share, default=None, metavar="SHARE",
-                        help="override the stored seasonal_trend_margin (serve the seasonal-trend forecast where its "
-                             "backtest beats the network's and weekly naive's by more than SHARE)")
-    parser.add_argument("--no-seasonal-trend", action="store_true", help="switch off a stored seasonal_trend_margin")
-    parser.add_argument("--level-persistence-floor", type=floor_share, default=None, metavar="SHARE",
-                        help="override the stored level_persistence_floor (carry lasting day-level departures forward "
-                             "where the network serves, fully at persistence 1, not at all below SHARE)")
-    parser.add_argument("--no-level-persistence", action="store_true",
-                        help="switch off a stored level_persistence_floor")
-    parser.add_argument("--fallback-level-gate", type=level_gate, default=None, metavar="PERSISTENCE:SPREAD",
-                        help="override the stored fallback_level_gate (no fallback where the day level's departures "
-                             "last above PERSISTENCE and spread above SPREAD)")
-    parser.add_argument("--no-fallback-level-gate", action="store_true",
-                        help="switch off a stored fallback_level_gate")
     parser.add_argument("--generated-seeds", type=int, default=GENERATED_SEEDS,
                         help="generated validation sets, 96 cases each, seeded VALIDATION_SEED onwards")
     parser.add_argument("--generator-version", type=int, choices=VERSIONS, default=GENERATOR_VERSION,
@@ -142,7 +116,43 @@ def main() -> int:
     parser.add_argument("--stress-series", type=int, default=40, help="series per stress family")
     parser.add_argument("--print-folds", action="store_true",
                         help="print the capplan train arguments that hold the holiday cases out, and exit")
-    args = parser.parse_args()
+    add_flags(parser.add_argument_group("serving overrides", "each replaces the model's stored option; "
+                                        "off switches it off"), ServingConfig, stored=True)
+    return parser
+
+
+def _label(directory: str, info: dict) -> str:
+    """The model directory's tail and the serving options it ran with, as the report's first column."""
+    fade = "{}:{}".format(*info["fallback_fade_hours"])
+    if info["fallback_max_week_change"] is not None:
+        fade += f"<{info['fallback_max_week_change']:g}"
+    label = f"{directory[-28:]} fb={fade if info['fallback_to_seasonal_naive'] else 'off'}"
+    if info["clean_days_threshold"] is not None:
+        label += f" clean={info['clean_days_threshold']:g}"
+    if info["seasonal_trend_margin"] is not None:
+        label += f" st={info['seasonal_trend_margin']:g}"
+    if info.get("level_persistence_floor") is not None:
+        label += f" lp={info['level_persistence_floor']:g}"
+    if info.get("fallback_level_gate") is not None:
+        label += " gate={:g}:{:g}".format(*info["fallback_level_gate"])
+    return label
+
+
+def _score(label: str, forecaster, sets: dict[str, Origins]) -> None:
+    """Each set's MASE at 24 h and 168 h against weekly naive's, and the mean ratio: the validation rule."""
+    ratios = []
+    for name, cases in sets.items():
+        report = evaluate(forecaster, cases, with_mstl=False)
+        for h, r in report["horizons"].items():
+            model, naive = r["mase_model"], r["mase_seasonal_naive_weekly"]
+            ratios.append(model / naive)
+            print(f"{label:<40} {name:<16} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
+                  f"{r['coverage_10_90']:6.3f}")
+    print(f"{label:<40} mean ratio to weekly naive over the six figures: {sum(ratios) / len(ratios):.4f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.print_folds:
         print(" ".join(f"--exclude-targets {span}" for span in fold_spans()))
         return 0
@@ -151,46 +161,16 @@ def main() -> int:
             "flights-holidays": holiday_cases(args.csv),
             "generated-val": generated_cases(args.generated_seeds, args.generator_version)}
     print(f"{'model':<40} {'set':<16} {'h':>4} {'model':>7} {'naive':>7} {'ratio':>6} {'cover':>6}")
-    variants = [None] if args.fallback == "stored" else [False, True]
+    overrides = given(ServingConfig, args)
+    variants = [{}] if args.fallback == "stored" else [{"fallback_to_seasonal_naive": on} for on in (False, True)]
     for directory in args.model_dirs:
-        for fallback in variants:
-            limit = float("inf") if args.no_week_change_limit else args.fallback_max_week_change
-            clean = float("inf") if args.no_cleaning else args.clean_days_threshold
-            margin = float("inf") if args.no_seasonal_trend else args.seasonal_trend_margin
-            floor = float("inf") if args.no_level_persistence else args.level_persistence_floor
-            gate = float("inf") if args.no_fallback_level_gate else args.fallback_level_gate
-            forecaster = load_forecaster(directory, device="cpu", fallback_to_seasonal_naive=fallback,
-                                         fallback_fade_hours=args.fallback_fade, fallback_max_week_change=limit,
-                                         clean_days_threshold=clean, seasonal_trend_margin=margin,
-                                         level_persistence_floor=floor, fallback_level_gate=gate)
+        for variant in variants:
+            forecaster = load_forecaster(directory, device="cpu", overrides={**overrides, **variant})
             if not forecaster.info["loaded"]:
                 print(f"{directory}: not loaded: {forecaster.info['error']}")
                 break
-            fade = "{}:{}".format(*forecaster.info["fallback_fade_hours"])
-            if forecaster.info["fallback_max_week_change"] is not None:
-                fade += f"<{forecaster.info['fallback_max_week_change']:g}"
-            label = f"{directory[-28:]} fb={fade if forecaster.info['fallback_to_seasonal_naive'] else 'off'}"
-            if forecaster.info["clean_days_threshold"] is not None:
-                label += f" clean={forecaster.info['clean_days_threshold']:g}"
-            if forecaster.info["seasonal_trend_margin"] is not None:
-                label += f" st={forecaster.info['seasonal_trend_margin']:g}"
-            if forecaster.info.get("level_persistence_floor") is not None:
-                label += f" lp={forecaster.info['level_persistence_floor']:g}"
-            if forecaster.info.get("fallback_level_gate") is not None:
-                label += " gate={:g}:{:g}".format(*forecaster.info["fallback_level_gate"])
-            ratios = []
-            for name, cases in sets.items():
-                report = evaluate(forecaster, cases, with_mstl=False)
-                for h, r in report["horizons"].items():
-                    model, naive = r["mase_model"], r["mase_seasonal_naive_weekly"]
-                    ratios.append(model / naive)
-                    print(f"{label:<40} {name:<16} {h:>4} {model:7.3f} {naive:7.3f} {model / naive:6.3f} "
-                          f"{r['coverage_10_90']:6.3f}")
-            print(f"{label:<40} mean ratio to weekly naive over the six figures: {sum(ratios) / len(ratios):.4f}")
+            label = _label(directory, forecaster.info)
+            _score(label, forecaster, sets)
             if args.stress:
                 stress_report(label, forecaster, args.stress_seed, args.stress_series)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,12 +20,13 @@ from sklearn.preprocessing import MinMaxScaler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.hourly_csv import read_hourly_csv  # noqa: E402
-from models.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
+from experiments.data_paths import resolve  # noqa: E402
+from experiments.evaluation import evaluate, ratio_text, rolling_origins, synthetic_cases  # noqa: E402
+from experiments.hourly_csv import read_hourly_csv  # noqa: E402
 from models.forecasters.legacy import LegacyForecaster  # noqa: E402
 from models.network import LegacyAttentionLSTM  # noqa: E402
 from models.serving import Forecaster, load_forecaster  # noqa: E402
-from models.training import DEFAULT_CSV  # noqa: E402
+from models.dataset import FLIGHTS_CSV  # noqa: E402
 
 LAST = dt.datetime(2024, 6, 3, 23)
 
@@ -93,7 +94,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", default=None)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--csv", default=str(DEFAULT_CSV))
+    parser.add_argument("--csv", type=resolve, default=FLIGHTS_CSV)
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                         help="the encoder's precision, as FORECAST_PRECISION sets it for a deployment")

@@ -12,8 +12,8 @@ import sys
 # name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("capplan.launcher", "run Redis (embedded if none answers), a worker and the API"),
-    "train": ("models.train_cli", "train the forecasting model and write its artifacts"),
-    "backtest": ("models.backtest_cli", "rolling-origin backtest of the model and baselines on a CSV"),
+    "train": ("experiments.train_cli", "train the forecasting model and write its artifacts"),
+    "backtest": ("experiments.backtest_cli", "rolling-origin backtest of the model and baselines on a CSV"),
     "forecast": ("capplan.client", "ask a running service for a forecast"),
     "plan": ("capplan.client", "ask a running service for capacity recommendations"),
     "analyze": ("capplan.client", "submit a 168-hour analysis job and wait for it"),

@@ -9,6 +9,7 @@ import numpy as np
 from models.features import CONTEXT_HOURS, HEAD_FEATURES_BASE, HORIZON_HOURS, build_inputs
 
 TRAIN_SHARE = 0.65   # real series: the first 65% trains, the last 35% is held out for evaluation
+FLIGHTS_CSV = "../shared/data/nyc_departures_hourly.csv"   # the real series, from the repository root
 
 
 def fingerprint(parts: list) -> str:
@@ -17,6 +18,32 @@ def fingerprint(parts: list) -> str:
     for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray) else str(part).encode())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class SeriesSet:
+    """Hourly series of any lengths [T_i] and the epoch hour of each one's first value."""
+
+    values: tuple[np.ndarray, ...] = ()
+    starts: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if len(self.values) != len(self.starts):
+            raise ValueError(f"{len(self.values)} series but {len(self.starts)} start hours")
+        object.__setattr__(self, "values", tuple(np.asarray(v, dtype=np.float64) for v in self.values))
+        object.__setattr__(self, "starts", tuple(int(s) for s in self.starts))
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a training run learns from and selects its epoch on; the caller generates and reads it."""
+
+    synthetic: SeriesSet                          # trains: 1 - real_share of the draws
+    synthetic_validation: SeriesSet               # selects the epoch, never trains
+    real: SeriesSet = SeriesSet()                 # trains: real_share of the draws
+    real_validation: SeriesSet = SeriesSet()      # selects the epoch, never trains
+    excluded: tuple[tuple[int, int], ...] = ()    # epoch-hour spans [from, to) no drawn target may touch
+    source: str = "generated transaction load"    # recorded as model.json's training.data
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 HORIZON_HOURS = 168
@@ -79,19 +79,42 @@ def _gate(name: str, value) -> tuple[float, float] | None:
     return persistence, spread
 
 
+def _option(default, help_text: str, metavar: str | None = None):
+    """A field with its command-line help beside it: the experiments' flags are generated from these."""
+    return field(default=default, metadata={"help": help_text, "metavar": metavar})
+
+
 @dataclass(frozen=True)
 class ServingConfig:
     """How a loaded network serves; each field is one layer's option and the layer's class documents it."""
 
-    fallback_to_seasonal_naive: bool = False               # Selector: weekly naive where it won the backtest
-    fallback_fade_hours: tuple[int, int] = (HORIZON_HOURS, HORIZON_HOURS)   # Selector: naive's share by hour
-    fallback_max_week_change: float | None = None           # Selector: only where the last week repeats
-    fallback_level_gate: tuple[float, float] | None = None  # Selector: not where the day level lasts and wanders
-    clean_days_threshold: float | None = None               # CleanDays: replace days this far from usual
-    seasonal_trend_margin: float | None = None              # Selector: seasonal trend where it wins by this
-    level_persistence_floor: float | None = None            # PersistentLevel: carry lasting departures
-    level_outlier_spreads: float | None = 8.0               # PersistentLevel: clip departures at this many spreads
-    blend_median3: float | None = None                       # Median3Blend: median toward the 3-week median
+    fallback_to_seasonal_naive: bool = _option(          # Selector
+        False, "serve weekly seasonal naive for a series whose network forecast of its own last week lost to it")
+    fallback_fade_hours: tuple[int, int] = _option(       # Selector
+        (HORIZON_HOURS, HORIZON_HOURS), "the fallback serves weekly naive through hour FULL and fades into the "
+        "network by hour END", "FULL:END")
+    fallback_max_week_change: float | None = _option(     # Selector
+        None, "the fallback serves only series whose last week differs from the week before by less than SHARE "
+        "of its mean", "SHARE")
+    fallback_level_gate: tuple[float, float] | None = _option(   # Selector
+        None, "the fallback does not serve a series whose day totals' departures from their weekday's usual level "
+        "last (persistence above PERSISTENCE) and wander (robust spread above SPREAD, in log units)",
+        "PERSISTENCE:SPREAD")
+    clean_days_threshold: float | None = _option(         # CleanDays
+        None, "before forecasting, replace days of the last weeks whose total departs from their weekday's median "
+        "by more than SHARE", "SHARE")
+    seasonal_trend_margin: float | None = _option(        # Selector
+        None, "serve the seasonal-trend forecast (weekly profile x last day's level x damped trend) for a series "
+        "whose backtest week it forecast better than both the network and weekly naive by more than SHARE", "SHARE")
+    level_persistence_floor: float | None = _option(      # PersistentLevel
+        None, "where the network serves, carry the last day's departure from its weekday's usual total forward by "
+        "its day-to-day persistence phi, with a share rising from 0 at phi = SHARE to 1 at phi = 1", "SHARE")
+    level_outlier_spreads: float | None = _option(        # PersistentLevel
+        8.0, "clip each day's departure at SPREADS robust spreads from the median departure, so one holiday "
+        "neither proves persistence nor is carried on", "SPREADS")
+    blend_median3: float | None = _option(                # Median3Blend
+        None, "move each median (and its band) this share of the way to the median of the values 1, 2 and 3 "
+        "weeks back", "W")
 
     def __post_init__(self):
         for f in fields(self):

@@ -1,11 +1,10 @@
-"""Training the multi-horizon network on generated load plus the first 65% of the real series."""
+"""Training the multi-horizon network on series the caller gives it: generated load and a real training stretch."""
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import torch
@@ -13,48 +12,71 @@ from tqdm import tqdm
 
 from models.scoring import weekly_naive_mae
 from models.transforms.clean_days import clean_weeks
-from models.dataset import TRAIN_SHARE, SeriesPool, fingerprint, make_batch
-from models.hourly_csv import read_hourly_csv
-from models.features import CONTEXT_HOURS, DAY, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK, hour_of_week
-from models.generator import GENERATOR_VERSION, generate_set
-from models.network import MultiHorizonForecaster
-
-VALIDATION_SHARE = 0.08   # the last 8 points of the real training 65% validate instead of training
-DEFAULT_CSV = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nyc_departures_hourly.csv"
+from models.dataset import FLIGHTS_CSV, SeriesPool, SeriesSet, TrainingData, fingerprint, make_batch
+from models.features import (CONTEXT_HOURS, DAY, HEAD_FEATURES_ALL, HEAD_FEATURES_BASE, HORIZON_HOURS, WEEK,
+                             hour_of_week)
+from models.network import HEAD_BASES, MultiHorizonForecaster
+from models.serving_config import ServingConfig
 
 
-@dataclass
+def _option(default, help_text: str, metavar: str | None = None, choices: tuple | None = None):
+    """A field with its command-line help beside it: `capplan train`'s flags are generated from these."""
+    return field(default=default, metadata={"help": help_text, "metavar": metavar, "choices": choices})
+
+
+@dataclass(frozen=True)
 class TrainConfig:
-    seed: int = 7
-    epochs: int = 16
-    steps_per_epoch: int = 250
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    synthetic_series: int = 400
-    synthetic_hours: int = 2400
-    generator_version: int = GENERATOR_VERSION   # 1: the generator 1.0.0-1.5.0 trained on
-    real_csv: str | None = str(DEFAULT_CSV)
-    real_share: float = 0.45        # share of the draws that come from the real series
-    validation_size: int = 512
-    threads: int = 2
-    hidden_size: int = 128          # the shipped model's; tests train smaller ones
-    head_hidden: int = 64
-    head_features: int = HEAD_FEATURES_BASE   # HEAD_FEATURES_ALL adds the recent-level features
-    short_horizon_weight: float = 1.0         # loss weight of hours 1..24 relative to 25..168
-    mase_loss: bool = False                   # scale each example's loss by its context's weekly-naive MAE
-    head_base: str = "weekly"                 # or "weekly+median3": see MultiHorizonForecaster
-    level_scale: bool = False                 # the head also scales its base: see MultiHorizonForecaster
-    exclude_targets: tuple[str, ...] = ()     # "YYYY-MM-DD:YYYY-MM-DD" spans no training target may touch
-    blend_median3: float = 0.0                # serving: weight moving the median toward the 3-week median
-    fallback_to_seasonal_naive: bool = False  # serving: weekly naive where the network lost its backtest week
-    fallback_fade_hours: tuple[int, int] = (168, 168)   # serving: naive through FULL, gone by END
-    fallback_max_week_change: float | None = None   # serving: fall back only where weeks repeat closer than this
-    clean_days_threshold: float | None = None       # serving: replace days this far from their weekday's median
-    seasonal_trend_margin: float | None = None      # serving: seasonal-trend forecast where it won its backtest by this
-    level_persistence_floor: float | None = None    # serving: carry lasting day-level departures above this
-    fallback_level_gate: tuple[float, float] | None = None   # serving: no fallback where the day level lasts and wanders
-    train_on_cleaned_days: bool = False             # the network also trains on contexts cleaned that way
-    weight_average: float | None = None             # keep and select an exponential moving average of the weights
+    """Everything a training run is made from; each field is a `capplan train` flag and is recorded in model.json.
+
+    The data fields (synthetic_*, generator_version, real_csv, exclude_targets) say how the caller built the
+    ``TrainingData``; training itself reads only the arrays it is given.
+    """
+
+    seed: int = _option(7, "makes the run repeatable")
+    epochs: int = _option(16, "passes of steps_per_epoch batches; the best epoch on validation ships")
+    steps_per_epoch: int = _option(250, "optimiser steps per epoch")
+    batch_size: int = _option(128, "examples per step")
+    learning_rate: float = _option(2e-3, "peak learning rate of the one-cycle schedule")
+    synthetic_series: int = _option(400, "generated series that train")
+    synthetic_hours: int = _option(2400, "hours in each generated series")
+    generator_version: int = _option(1, "the synthetic generator's version: 1, or 2 (adds wandering levels and "
+                                        "fast growth)")
+    real_csv: str | None = _option(FLIGHTS_CSV, "hourly CSV (timestamp + columns), relative to the repository "
+                                                "root or the working directory; its first 65% trains; off for "
+                                                "generated data only", "CSV")
+    real_share: float = _option(0.45, "share of the draws that come from the real series")
+    validation_size: int = _option(512, "examples in each fixed validation set")
+    threads: int = _option(2, "torch threads")
+    hidden_size: int = _option(128, "LSTM hidden size")
+    head_hidden: int = _option(64, "quantile head width")
+    head_features: int = _option(HEAD_FEATURES_BASE, "head inputs per target hour: 9, or 12 with the "
+                                                     "recent-level features",
+                                 choices=(HEAD_FEATURES_BASE, HEAD_FEATURES_ALL))
+    short_horizon_weight: float = _option(1.0, "loss weight of hours 1..24 relative to 25..168")
+    mase_loss: bool = _option(False, "divide each example's loss by its context's weekly-naive MAE (the MASE "
+                                     "denominator)")
+    head_base: str = _option("weekly", "what the head corrects: weekly seasonal naive, or its mean with the median "
+                                       "of the values 1, 2 and 3 weeks back", choices=HEAD_BASES)
+    level_scale: bool = _option(False, "the head also predicts a factor for weekly naive, so it can follow a "
+                                       "moved level")
+    exclude_targets: tuple[str, ...] = _option((), "date span (YYYY-MM-DD:YYYY-MM-DD) no training target may "
+                                                   "touch, to hold a validation fold out; repeatable", "FROM:TO")
+    train_on_cleaned_days: bool = _option(False, "train the network on contexts cleaned as "
+                                                 "--clean-days-threshold cleans them at serving")
+    weight_average: float | None = _option(None, "select and ship an exponential moving average of the weights, "
+                                                 "updated every step with this decay (e.g. 0.998)", "DECAY")
+
+    def __post_init__(self):
+        object.__setattr__(self, "exclude_targets", tuple(self.exclude_targets))
+        for f in fields(self):
+            choices = f.metadata["choices"]
+            if choices is not None and getattr(self, f.name) not in choices:
+                raise ValueError(f"{f.name} must be one of {', '.join(map(str, choices))}, "
+                                 f"got {getattr(self, f.name)!r}")
+        if self.weight_average is not None and not 0.0 < self.weight_average < 1.0:
+            raise ValueError(f"weight_average must lie strictly between 0 and 1, got {self.weight_average!r}")
+        if not 0.0 <= self.real_share <= 1.0:
+            raise ValueError(f"real_share must lie in 0..1, got {self.real_share!r}")
 
 
 NAIVE_SCALE_FLOOR = 0.02   # normalised units (context mean 1): an exactly repeating context must not dominate
@@ -97,11 +119,6 @@ def _examples(pool: SeriesPool, rng: np.random.Generator, size: int, head_featur
             torch.from_numpy(naive_scales(contexts, scale)))
 
 
-def _training_clean_days(config: "TrainConfig") -> float | None:
-    """The threshold the network trains on cleaned contexts with, or None."""
-    return config.clean_days_threshold if config.train_on_cleaned_days else None
-
-
 def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.Tensor | None:
     """[H] weights, hours 1..24 ``short_weight`` times the rest, mean 1; None when uniform."""
     if short_weight == 1.0:
@@ -109,34 +126,6 @@ def horizon_weights(short_weight: float, horizon: int = HORIZON_HOURS) -> torch.
     w = torch.ones(horizon)
     w[:DAY] = short_weight
     return w / w.mean()
-
-
-def excluded_spans(specs) -> tuple[tuple[int, int], ...]:
-    """"YYYY-MM-DD:YYYY-MM-DD" (end day included) -> epoch-hour spans [from, to)."""
-    spans = []
-    for spec in specs:
-        try:
-            since, until = (np.datetime64(part.strip(), "D") for part in spec.split(":"))
-        except ValueError:
-            raise ValueError(f"exclude_targets: {spec!r} is not YYYY-MM-DD:YYYY-MM-DD") from None
-        if until < since:
-            raise ValueError(f"exclude_targets: {spec!r} ends before it starts")
-        spans.append((int(since.astype(np.int64)) * DAY, (int(until.astype(np.int64)) + 1) * DAY))
-    return tuple(spans)
-
-
-def _real_series(config: TrainConfig):
-    """(train series, validation series, starts each): the held-out last 35% is never returned."""
-    if not config.real_csv:
-        return [], [], [], []
-    columns, first = read_hourly_csv(config.real_csv)
-    train, val, train_starts, val_starts = [], [], [], []
-    for values in columns.values():
-        cut, val_cut = int(len(values) * TRAIN_SHARE), int(len(values) * (TRAIN_SHARE - VALIDATION_SHARE))
-        train.append(values[:val_cut]), train_starts.append(first)
-        val_from = max(0, val_cut - CONTEXT_HOURS)                # validation targets lie after val_cut
-        val.append(values[val_from:cut]), val_starts.append(first + val_from)
-    return train, val, train_starts, val_starts
 
 
 def hour_of_week_profile(series: list[np.ndarray], starts: list[int]) -> np.ndarray:
@@ -180,87 +169,104 @@ def _line(metrics: dict) -> str:
     return " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
 
 
-def train(config: TrainConfig, log=print) -> tuple[MultiHorizonForecaster, dict]:
-    """Train from scratch; returns the best-validation model and the metadata for its artifact."""
+def _pool(sets: list[tuple[SeriesSet, float]], excluded: tuple[tuple[int, int], ...] = ()) -> SeriesPool:
+    return SeriesPool.build([(list(s.values), list(s.starts), share) for s, share in sets if s.values], excluded)
+
+
+class _Run:
+    """One training run's moving parts: the sampled pool, the optimiser and its schedule, the weight average."""
+
+    def __init__(self, model: MultiHorizonForecaster, config: TrainConfig, data: TrainingData,
+                 clean_days: float | None):
+        real_share = config.real_share if data.real.values else 0.0
+        self.pool = _pool([(data.synthetic, 1.0 - real_share), (data.real, real_share)], data.excluded)
+        self.model, self.config, self.clean_days = model, config, clean_days
+        self.rng = np.random.default_rng(config.seed)
+        self.weights = horizon_weights(config.short_horizon_weight)
+        self.optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self.optimiser, config.learning_rate, pct_start=0.1,
+                                                            total_steps=config.epochs * config.steps_per_epoch)
+        self.average = (None if config.weight_average is None else torch.optim.swa_utils.AveragedModel(
+            model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.weight_average)))
+
+    @property
+    def scored(self) -> MultiHorizonForecaster:
+        """The weights that would ship: the moving average where one is kept."""
+        return self.model if self.average is None else self.average.module
+
+    def epoch(self, number: int) -> float:
+        """One epoch of steps; returns its mean training loss."""
+        config, model = self.config, self.model
+        model.train()
+        bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {number}/{config.epochs}", leave=False)
+        running = 0.0
+        for step in bar:
+            window, future, target, naive = _examples(self.pool, self.rng, config.batch_size, config.head_features,
+                                                      self.clean_days)
+            loss = pinball_loss(model(window, future), target, model.quantiles, self.weights,
+                                naive if config.mase_loss else None)
+            self.optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            self.optimiser.step()
+            self.schedule.step()
+            if self.average is not None:
+                self.average.update_parameters(model)
+            running += loss.item()
+            bar.set_postfix(loss=f"{running / (step + 1):.4f}")
+        return running / config.steps_per_epoch
+
+
+def train(config: TrainConfig, data: TrainingData, serving: ServingConfig = ServingConfig(),
+          log=print) -> tuple[MultiHorizonForecaster, dict]:
+    """Train from scratch; returns the best-validation model and the metadata for its artifact.
+
+    ``serving`` is recorded as the artifact's serving options; with ``config.train_on_cleaned_days`` the
+    network also trains on contexts cleaned by its ``clean_days_threshold``.
+    """
+    if config.train_on_cleaned_days and serving.clean_days_threshold is None:
+        raise ValueError("train_on_cleaned_days needs a clean_days_threshold to clean with")
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
-    rng = np.random.default_rng(config.seed)
-    synthetic, synthetic_starts = generate_set(config.seed, config.synthetic_series, config.synthetic_hours,
-                                               config.generator_version)
-    held_out, held_out_starts = generate_set(config.seed + 1_000_003, 64, CONTEXT_HOURS + 4 * HORIZON_HOURS,
-                                             config.generator_version)
-    real, real_val, real_starts, real_val_starts = _real_series(config)
-    groups = [(list(synthetic), list(synthetic_starts), 1.0 - (config.real_share if real else 0.0))]
-    if real:
-        groups.append((real, real_starts, config.real_share))
-    pool = SeriesPool.build(groups, excluded_spans(config.exclude_targets))
-    validation = _Validation({"synthetic": SeriesPool.build([(list(held_out), list(held_out_starts), 1.0)]),
-                              "real": SeriesPool.build([(real_val, real_val_starts, 1.0)])},
+    clean_days = serving.clean_days_threshold if config.train_on_cleaned_days else None
+    validation = _Validation({"synthetic": _pool([(data.synthetic_validation, 1.0)]),
+                              "real": _pool([(data.real_validation, 1.0)])},
                              np.random.default_rng(config.seed + 1), config.validation_size, config.head_features,
-                             config.mase_loss, _training_clean_days(config))
-
+                             config.mase_loss, clean_days)
     model = MultiHorizonForecaster(hidden_size=config.hidden_size, head_hidden=config.head_hidden,
                                    head_features=config.head_features, base=config.head_base,
                                    level_scale=config.level_scale)
-    weights = horizon_weights(config.short_horizon_weight)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
-    total = config.epochs * config.steps_per_epoch
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, config.learning_rate, total_steps=total,
-                                                   pct_start=0.1)
-    average = (None if config.weight_average is None else torch.optim.swa_utils.AveragedModel(
-        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.weight_average)))
+    run = _Run(model, config, data, clean_days)
     best, best_score = None, float("inf")
     history = [{"epoch": 0, **validation.evaluate(model)}]       # the untrained start, for comparison
     log(_line(history[0]))
     for epoch in range(1, config.epochs + 1):
-        model.train()
-        bar = tqdm(range(config.steps_per_epoch), desc=f"epoch {epoch}/{config.epochs}", leave=False)
-        running = 0.0
-        for step in bar:
-            window, future, target, naive = _examples(pool, rng, config.batch_size, config.head_features,
-                                                      _training_clean_days(config))
-            loss = pinball_loss(model(window, future), target, model.quantiles, weights,
-                                naive if config.mase_loss else None)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            if average is not None:
-                average.update_parameters(model)
-            running += loss.item()
-            bar.set_postfix(loss=f"{running / (step + 1):.4f}")
-        scored = model if average is None else average.module     # the averaged weights are what would ship
-        metrics = {"epoch": epoch, "train_loss": running / config.steps_per_epoch, **validation.evaluate(scored)}
+        metrics = {"epoch": epoch, "train_loss": run.epoch(epoch), **validation.evaluate(run.scored)}
         score = sum(v for k, v in metrics.items() if k.endswith("_loss") and k != "train_loss")
         history.append(metrics)
         log(_line(metrics) + (" *" if score < best_score else ""))
         if score < best_score:
-            best, best_score = copy.deepcopy(scored.state_dict()), score
+            best, best_score = copy.deepcopy(run.scored.state_dict()), score
     model.load_state_dict(best)
     model.eval()
-    profile = hour_of_week_profile(list(synthetic) + real, list(synthetic_starts) + real_starts)
-    meta = {
+    return model, _metadata(model, config, data, serving, history, time.perf_counter() - started)
+
+
+def _metadata(model: MultiHorizonForecaster, config: TrainConfig, data: TrainingData, serving: ServingConfig,
+              history: list[dict], seconds: float) -> dict:
+    """model.json's content beside the hyperparameters: the whole recipe, its history and the serving options."""
+    trained = data.synthetic.values + data.real.values
+    profile = hour_of_week_profile(list(trained), list(data.synthetic.starts + data.real.starts))
+    return {
         "name": "attention_bilstm",
         "version": dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d.%H%M"),
         "quantiles": list(model.quantiles),
         "context_hours": CONTEXT_HOURS,
         "normalisation": "each context divided by its own mean over the last 672 hours; outputs multiplied back",
-        "training": {"config": asdict(config), "steps": total, "history": history,
-                     "seconds": round(time.perf_counter() - started, 1), "threads": torch.get_num_threads(),
-                     "fingerprint": fingerprint([synthetic, *real, repr(asdict(config))]),
-                     "data": "generated transaction load" + (f" + first {TRAIN_SHARE:.0%} of {Path(config.real_csv).name}"
-                                                             if real else "")},
-        "serving": {"fallback_to_seasonal_naive": config.fallback_to_seasonal_naive,
-                    "fallback_fade_hours": list(config.fallback_fade_hours),
-                    "fallback_max_week_change": config.fallback_max_week_change,
-                    "clean_days_threshold": config.clean_days_threshold,
-                    "seasonal_trend_margin": config.seasonal_trend_margin,
-                    "level_persistence_floor": config.level_persistence_floor,
-                    "fallback_level_gate": (None if config.fallback_level_gate is None
-                                            else list(config.fallback_level_gate)),
-                    "blend_median3": config.blend_median3},
+        "training": {"config": asdict(config), "steps": config.epochs * config.steps_per_epoch, "history": history,
+                     "seconds": round(seconds, 1), "threads": torch.get_num_threads(),
+                     "fingerprint": fingerprint([*trained, repr(asdict(config))]), "data": data.source},
+        "serving": serving.as_dict(),
         "hour_of_week_profile": [round(float(v), 6) for v in profile],
     }
-    return model, meta

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.evaluation import Origins, ratio_with_interval, rolling_origins, synthetic_cases
+from experiments.evaluation import Origins, ratio_with_interval, rolling_origins, synthetic_cases
 
 
 def _errors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from models import backtest_cli
+from experiments import backtest_cli
+from experiments.hourly_csv import read_hourly_csv
 from models.features import epoch_hour
-from models.hourly_csv import read_hourly_csv
 
 START = np.datetime64("2024-01-01T00")
 

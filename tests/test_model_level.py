@@ -1,17 +1,14 @@
 """Persistent day levels: the correction and the serving option that applies it where the network serves."""
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 
-from models.generator import ar1_path
+from experiments.generator import ar1_path
 from models.level import (MAX_WEEKS, MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, check_level_gate, day_departures,
                           level_correction, level_corrections, persistence)
 from models.seasonal import seasonal_trend
 from models.serving import check_margin
-from models.train_cli import floor_share, level_gate
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 from tests.test_model_seasonal import AWKWARD, SHAPE, growing
@@ -157,10 +154,6 @@ def test_a_floor_is_a_share_below_one_and_infinity_switches_it_off():
         forecaster_for(untrained(seed=0), level_persistence_floor=-0.1)
     off = forecaster_for(untrained(seed=0), level_persistence_floor=float("inf"))
     assert off.info["level_persistence_floor"] is None
-    assert floor_share("0.3") == 0.3 and floor_share("0") == 0.0
-    for bad in ("1", "-0.5", "inf", "x"):
-        with pytest.raises(argparse.ArgumentTypeError, match=r"a share in \[0, 1\) expected"):
-            floor_share(bad)
 
 
 def test_the_spread_says_how_far_day_levels_wander_and_floor_none_corrects_nothing():
@@ -204,7 +197,3 @@ def test_a_gate_is_a_persistence_below_one_and_a_positive_spread():
             check_level_gate(bad)
     with pytest.raises(ValueError, match="fallback_level_gate"):
         forecaster_for(untrained(seed=0), fallback_level_gate=(0.5, -1))
-    assert level_gate("0.5:0.03") == (0.5, 0.03)
-    for bad in ("0.5", "1:0.03", "0.5:0", "a:b", "inf"):
-        with pytest.raises(argparse.ArgumentTypeError, match="PERSISTENCE:SPREAD expected"):
-            level_gate(bad)

@@ -1,15 +1,12 @@
 """The seasonal-trend forecast and the serving option that lets it serve where the level moves."""
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 
 from models.calibration import mase, naive_scale
 from models.seasonal import MAX_WEEKS, TREND_DAMPING, seasonal_trend, seasonal_trend_backtested, seasonal_trend_pairs
 from models.serving import check_margin
-from models.train_cli import margin_share, positive_share
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 
@@ -140,12 +137,3 @@ def test_a_margin_is_a_share_below_one_and_infinity_switches_it_off():
         with pytest.raises(ValueError, match="seasonal_trend_margin"):
             check_margin(bad)
     assert forecaster_for(untrained(seed=0), seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None
-
-
-def test_the_train_option_checks_its_margin_as_the_forecaster_does():
-    assert margin_share("0.25") == 0.25 and margin_share("0") == 0.0 and positive_share("0.1") == 0.1
-    for bad in ("1", "-0.5", "inf", "x"):
-        with pytest.raises(argparse.ArgumentTypeError, match=r"a share in \[0, 1\) expected"):
-            margin_share(bad)
-    with pytest.raises(argparse.ArgumentTypeError, match="a positive share expected"):
-        positive_share("0")

@@ -4,20 +4,32 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from models import backtest_cli, train_cli
+from experiments import backtest_cli, train_cli
+from experiments.data_paths import ROOT
+from experiments.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
+from experiments.training_data import excluded_spans, training_data
+from models.artifacts import save_native
 from models.dataset import SeriesPool
-from models.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
 from models.serving import load_forecaster
-from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, excluded_spans, horizon_weights,
-                             naive_scales, pinball_loss, train)
+from models.serving_config import ServingConfig
+from models.training import (NAIVE_SCALE_FLOOR, TrainConfig, _examples, horizon_weights, naive_scales, pinball_loss,
+                             train)
+from tests.test_model_packaging import absolute_paths
 
 TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synthetic_hours=1200,
             real_csv=None, validation_size=32, hidden_size=16, head_hidden=16, threads=1, learning_rate=5e-3)
+
+
+def _train(config: TrainConfig):
+    """Train quietly on the data the config describes, as `capplan train` does."""
+    return train(config, training_data(config), log=lambda line: None)
 
 
 def test_generator_is_seeded_and_covers_the_shapes_of_transaction_load():
@@ -65,7 +77,7 @@ def test_generator_version_2_levels_wander_and_stay_where_they_wandered():
 
 
 def test_training_smoke_run_lowers_the_held_out_loss():
-    model, meta = train(TrainConfig(**TINY), log=lambda line: None)
+    model, meta = _train(TrainConfig(**TINY))
     history = meta["training"]["history"]
     assert history[0]["epoch"] == 0 and history[-1]["epoch"] == 2
     assert min(h["synthetic_loss"] for h in history[1:]) < history[0]["synthetic_loss"]
@@ -75,8 +87,8 @@ def test_training_smoke_run_lowers_the_held_out_loss():
 
 def test_training_is_deterministic_with_a_seed():
     config = TrainConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 3})
-    first, meta_a = train(config, log=lambda line: None)
-    second, meta_b = train(config, log=lambda line: None)
+    first, meta_a = _train(config)
+    second, meta_b = _train(config)
     for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
         assert torch.equal(a, b), name
     assert meta_a["training"]["fingerprint"] == meta_b["training"]["fingerprint"]
@@ -84,9 +96,9 @@ def test_training_is_deterministic_with_a_seed():
 
 def test_weight_average_ships_the_moving_average_of_the_same_run():
     config = dict(TINY, epochs=1, steps_per_epoch=4)
-    plain, _ = train(TrainConfig(**config), log=lambda line: None)
-    follows, _ = train(TrainConfig(**config, weight_average=1e-6), log=lambda line: None)   # ~ the last step
-    averaged, meta = train(TrainConfig(**config, weight_average=0.9), log=lambda line: None)
+    plain, _ = _train(TrainConfig(**config))
+    follows, _ = _train(TrainConfig(**config, weight_average=1e-6))   # ~ the last step
+    averaged, meta = _train(TrainConfig(**config, weight_average=0.9))
     assert meta["training"]["config"]["weight_average"] == 0.9
     for name, weights in plain.state_dict().items():
         assert torch.allclose(follows.state_dict()[name], weights, atol=1e-5), name
@@ -142,9 +154,28 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     assert meta["serving"]["fallback_level_gate"] == [0.5, 0.03] and fc.info["fallback_level_gate"] == [0.5, 0.03]
     assert meta["training"]["config"]["train_on_cleaned_days"] is True
     assert meta["training"]["config"]["generator_version"] == 2
+    assert set(meta["training"]["config"]) == {f.name for f in fields(TrainConfig)}
+    assert meta["serving"] == ServingConfig(True, (24, 72), 0.2, (0.5, 0.03), 0.1, None, 0.3, 0.25).as_dict()
+    recorded = meta["training"]["config"]["real_csv"]                # relative to the repository root
+    assert not Path(recorded).is_absolute() and (ROOT / recorded).resolve() == small_csv.resolve()
+    assert absolute_paths(meta) == []
     assert meta["hparams"]["level_scale"] is True                 # rebuilt with its 4-output head, strict
     history = np.tile(np.arange(24.0) + 5, 28)
     assert np.all(np.isfinite(fc.forecast([history], [dt.datetime(2024, 1, 7, 23)], 24)[0].median))
+
+
+def test_a_training_run_records_its_whole_config_and_every_serving_option():
+    config = TrainConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 1, "exclude_targets": ["2016-01-01:2016-01-02"]})
+    _, meta = _train(config)
+    assert TrainConfig(**json.loads(json.dumps(meta["training"]["config"]))) == config   # rebuilds the run
+    assert meta["serving"] == ServingConfig().as_dict()                # every option, off ones as None
+    assert ServingConfig.from_mapping(meta["serving"]) == ServingConfig()
+
+
+def test_an_artifact_with_every_serving_option_off_serves(tmp_path):
+    model, meta = _train(TrainConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 1}))
+    save_native(model, meta, tmp_path)
+    assert load_forecaster(tmp_path, device="cpu").info["loaded"]
 
 
 def test_train_command_refuses_cleaned_training_without_a_threshold(tmp_path, capsys):
@@ -263,20 +294,15 @@ def test_train_command_names_a_bad_exclude_span(spec, tmp_path, capsys):
     assert "exclude_targets" in capsys.readouterr().err and not (tmp_path / "m").exists()
 
 
-def test_train_command_refuses_a_blend_outside_0_to_1(tmp_path, capsys):
-    args = _parse(train_cli, ["--out", str(tmp_path / "m"), "--blend-median3", "1.5"])
-    assert train_cli.run(args) == 2
-    assert "blend_median3" in capsys.readouterr().err and not (tmp_path / "m").exists()
+def test_train_command_refuses_a_blend_outside_0_to_1(capsys):
+    with pytest.raises(SystemExit):
+        _parse(train_cli, ["--blend-median3", "1.5"])
+    assert "blend_median3" in capsys.readouterr().err
 
 
 def test_holiday_folds_cover_every_holiday_case_target(tmp_path):
-    import importlib.util
-    from pathlib import Path
+    from experiments import validation as validate_model
 
-    spec = importlib.util.spec_from_file_location(
-        "validate_model", Path(__file__).resolve().parent.parent / "benchmarks" / "validate_model.py")
-    validate_model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(validate_model)
     stamps = np.datetime64("2013-01-01T00") + np.arange(8760).astype("timedelta64[h]")
     path = tmp_path / "year.csv"
     path.write_text("timestamp,x\n" + "\n".join(f"{str(t).replace('T', ' ')}:00:00,{i % 24}"

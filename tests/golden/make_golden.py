@@ -22,9 +22,9 @@ HORIZONS = (1, 6, 24, 48, 72, 168)
 def _cases(data_csv: Path) -> list[tuple[str, np.ndarray, int, int]]:
     """(name, history, last epoch hour, hours ahead) for 300 series of every kind serving meets."""
     sys.path.insert(0, str(ROOT))
-    from models.generator import generate_set
-    from models.hourly_csv import read_hourly_csv
-    from benchmarks.stress_families import FAMILIES, stress_cases
+    from experiments.generator import generate_set
+    from experiments.hourly_csv import read_hourly_csv
+    from experiments.stress_families import FAMILIES, stress_cases
 
     rng = np.random.default_rng(20261204)
     cases: list[tuple[str, np.ndarray, int, int]] = []

@@ -4,12 +4,11 @@ Business-hours days, weekend dips, hour-of-week quirks that change with schedule
 ends, holidays, slow trend, level shifts, bursts, outage dips, multiplicative and count noise (or
 near-noiseless scheduled counts), closed hours, scales from 1 to 1e6 per hour.
 
-Version 2 (opt-in, ``capplan train --generator-version 2``) adds what version 1 lacks and much real
-demand has: a level that wanders and stays where it wandered (weather, campaigns, news; an AR(1)
-process on the log level, a day to three months long) and faster growth or decline. Version 1 (the
-default, what the shipped 1.0.0-1.5.0 trained on) draws exactly the series it always drew, so the
-held-out and validation sets stay comparable across versions. See the README's stress section for what
-training on version 2 changed (little, on its own).
+Version 2 (``capplan train --generator-version 2``) adds what version 1 lacks and much real demand has:
+a level that wanders and stays where it wandered (weather, campaigns, news; an AR(1) process on the log
+level, a day to three months long) and faster growth or decline. Its extra draws come after all of
+version 1's, so a version-1 set (the default) never changes: the held-out and validation sets seeded
+from it stay comparable across models.
 """
 from __future__ import annotations
 
@@ -93,7 +92,7 @@ def generate_series(rng: np.random.Generator, hours: int, start_epoch_hour: int,
         mean[run] *= rng.uniform(0.0, 0.3)
 
     scheduled = rng.random() < 0.35                               # scheduled load: little noise, whole counts
-    if version >= 2 and not scheduled:                            # drawn after version 1's draws: v1 unchanged
+    if version >= 2 and not scheduled:                            # after version 1's draws: those stay the same
         mean = mean * _level_dynamics(rng, hours)
     if scheduled:
         return np.round(level * mean * rng.lognormal(0.0, rng.uniform(0.0, 0.05), size=hours))

@@ -46,8 +46,8 @@ def _plot(path: Path, cases, outputs, index: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from models.hourly_csv import read_hourly_csv
-    from models.evaluation import evaluate, ratio_text, rolling_origins, summary_line
+    from experiments.evaluation import evaluate, ratio_text, rolling_origins, summary_line
+    from experiments.hourly_csv import read_hourly_csv
     from models.serving import load_forecaster
 
     forecaster = load_forecaster(args.model_dir)

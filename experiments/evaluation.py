@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from experiments.generator import GENERATOR_VERSION, generate_set
+from experiments.hourly_csv import read_hourly_csv
 from models.scoring import coverage, naive_scale, seasonal_naive
 from models.dataset import TRAIN_SHARE
 from models.features import CONTEXT_HOURS, DAY, HORIZON_HOURS, WEEK
-from models.generator import GENERATOR_VERSION, generate_set
 
 HORIZONS = (24, 168)
 INTERVAL_LEVEL = 0.9          # of the bootstrap interval around each model / baseline ratio
@@ -150,13 +152,9 @@ def synthetic_cases(origins: int = 4, n_series: int = 24, seed: int = SYNTHETIC_
     return Origins.concat(parts)                                  # a group per series: its own clock
 
 
-def held_out_report(model, meta: dict, config) -> dict:
-    """The shipped artifact's own figures: held-out real series and held-out generated series."""
-    from models.hourly_csv import read_hourly_csv
-    from models.serving import forecaster_from_model
-
-    forecaster = forecaster_from_model(model, meta)
-    columns, first = read_hourly_csv(config.real_csv)
+def held_out_report(forecaster, csv: str | Path) -> dict:
+    """An artifact's own figures: the held-out last 35% of ``csv``'s series and held-out generated series."""
+    columns, first = read_hourly_csv(csv)
     real = {k: v for k, v in evaluate(forecaster, rolling_origins(columns, first)).items() if k != "_outputs"}
     synthetic = {k: v for k, v in evaluate(forecaster, synthetic_cases(), with_mstl=False).items()
                  if k != "_outputs"}

@@ -2,16 +2,16 @@
 
 Each family is a plain formula, not the training generator: a daily cycle with a wandering level, as
 electricity or API traffic has; steady growth; a random walk; a level that drifts with autocorrelated
-noise; small Poisson counts. ``validate_model.py --stress`` scores a model on them against weekly and
-daily seasonal naive and MSTL. Nothing here is public data, and no model trains on these families.
+noise; small Poisson counts. ``benchmarks/validate_model.py --stress`` scores a model on them against
+weekly and daily seasonal naive and MSTL. Nothing here is public data, and no model trains on these families.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from models.evaluation import Origins
+from experiments.evaluation import Origins
+from experiments.generator import ar1_path
 from models.features import CONTEXT_HOURS, HORIZON_HOURS, hour_and_weekday
-from models.generator import ar1_path
 
 STRESS_SEED = 777
 LAST_EPOCH_HOUR = 24 * 7 * 2000 + 23          # 2008-05-07T23: the forecasts start at midnight

@@ -143,19 +143,19 @@ def test_train_command_writes_artifacts_that_serve(tmp_path, small_csv, capsys):
     printed = capsys.readouterr().out
     assert "epoch=1" in printed and "trained in " in printed and "min on 1 thread\n" in printed
     fc = load_forecaster(out)
-    assert fc.info["loaded"] and fc.info["version"] == "t" and fc.info["fallback_to_seasonal_naive"]
+    assert fc.info["loaded"] and fc.info["version"] == "t" and fc.info["serving"]["fallback_to_seasonal_naive"]
     meta = json.loads((out / "model.json").read_text())
     assert "first 65%" in meta["training"]["data"] and meta["serving"]["blend_median3"] == 0.25
     assert meta["serving"]["fallback_to_seasonal_naive"] is True and meta["serving"]["fallback_fade_hours"] == [24, 72]
-    assert fc.info["fallback_fade_hours"] == [24, 72]
-    assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["fallback_max_week_change"] == 0.2
-    assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["clean_days_threshold"] == 0.1
-    assert meta["serving"]["level_persistence_floor"] == 0.3 and fc.info["level_persistence_floor"] == 0.3
-    assert meta["serving"]["fallback_level_gate"] == [0.5, 0.03] and fc.info["fallback_level_gate"] == [0.5, 0.03]
+    assert fc.info["serving"]["fallback_fade_hours"] == [24, 72]
+    assert meta["serving"]["fallback_max_week_change"] == 0.2 and fc.info["serving"]["fallback_max_week_change"] == 0.2
+    assert meta["serving"]["clean_days_threshold"] == 0.1 and fc.info["serving"]["clean_days_threshold"] == 0.1
+    assert meta["serving"]["level_persistence_floor"] == 0.3 and fc.info["serving"]["level_persistence_floor"] == 0.3
+    assert meta["serving"]["fallback_level_gate"] == [0.5, 0.03] and fc.info["serving"]["fallback_level_gate"] == [0.5, 0.03]
     assert meta["training"]["config"]["train_on_cleaned_days"] is True
     assert meta["training"]["config"]["generator_version"] == 2
     assert set(meta["training"]["config"]) == {f.name for f in fields(TrainConfig)}
-    assert meta["serving"] == ServingConfig(True, (24, 72), 0.2, (0.5, 0.03), 0.1, None, 0.3, 0.25).as_dict()
+    assert meta["serving"] == ServingConfig(fallback_to_seasonal_naive=True, fallback_fade_hours=(24, 72), fallback_max_week_change=0.2, fallback_level_gate=(0.5, 0.03), clean_days_threshold=0.1, level_persistence_floor=0.3, blend_median3=0.25).as_dict()
     recorded = meta["training"]["config"]["real_csv"]                # relative to the repository root
     assert not Path(recorded).is_absolute() and (ROOT / recorded).resolve() == small_csv.resolve()
     assert absolute_paths(meta) == []

@@ -148,8 +148,9 @@ def test_a_margin_is_a_share_below_one_and_none_switches_it_off():
     assert forecaster_for(untrained(seed=0), seasonal_trend_margin=None).info["serving"]["seasonal_trend_margin"] is None
 
 
-TRAIN_CLI_BUG = pytest.mark.xfail(strict=True, raises=ImportError,
-                                  reason="models/train_cli.py still imports serving's removed check_share/check_margin")
+# models/train_cli.py's option types still import what aaaf988 removed (serving's check_share, check_margin,
+# fallback_shares; models.level): each serving flag of `capplan train` raises ImportError. Strict: a fix fails these.
+TRAIN_CLI_BUG = pytest.mark.xfail(strict=True, raises=ImportError, reason="train_cli imports removed checks")
 
 
 @TRAIN_CLI_BUG

@@ -126,7 +126,7 @@ def test_the_option_follows_a_lasting_level_where_the_network_serves():
     fix = level_corrections([history], plain.median[None], 0.0)[0]
     np.testing.assert_allclose(served.median, plain.median * fix.factors, rtol=1e-12)
     np.testing.assert_allclose(served.p90, plain.p90 * fix.factors, rtol=1e-12)
-    departures, usual, _ = day_departures(history[-CONTEXT_WEEKS * WEEK:][None])   # day 1 now departs from its usual level
+    departures, usual, _ = day_departures(history[-CONTEXT_WEEKS * WEEK:][None])   # day 1 now departs from
     carried = fix.persistence * departures[0, -1]                  # nearer the way the last day did
     before, after = (np.log(q[:DAY].sum() / usual[0, 0]) for q in (plain.median, served.median))
     assert abs(carried) > 0.05 and abs(after - carried) < 0.5 * abs(before - carried)

@@ -145,7 +145,8 @@ def test_a_margin_is_a_share_below_one_and_none_switches_it_off():
     for bad in (-0.1, 1.0, 5, float("nan"), float("inf"), True):   # infinity no longer means off
         with pytest.raises(ServingConfigError, match="seasonal_trend_margin"):
             ServingConfig(seasonal_trend_margin=bad)
-    assert forecaster_for(untrained(seed=0), seasonal_trend_margin=None).info["serving"]["seasonal_trend_margin"] is None
+    off = forecaster_for(untrained(seed=0), seasonal_trend_margin=None)
+    assert off.info["serving"]["seasonal_trend_margin"] is None
 
 
 # models/train_cli.py's option types still import what aaaf988 removed (serving's check_share, check_margin,

@@ -178,11 +178,12 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, *, device: str =
         if kind == "multi_horizon":
             model, meta = artifacts.load_native(path, dev)
             return forecaster_from_model(model, meta, device=dev, info=info, precision=precision, overrides=overrides)
+        config = ServingConfig().replace(**(overrides or {}))
         legacy = LegacyForecaster(*artifacts.load_legacy(path, dev, allow_unsafe_pickle), device=dev)
         info.update(loaded=True, kind=kind, name="legacy_attention_lstm", precision="fp32",
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
-        return Forecaster(info, legacy, ServingConfig().replace(**(overrides or {})))
-    except (artifacts.ArtifactError, RuntimeError, ValueError, OSError) as exc:
+        return Forecaster(info, legacy, config)
+    except (artifacts.ArtifactError, RuntimeError, ValueError, TypeError, OSError) as exc:
         info["error"] = str(exc)
         return Forecaster(info)
 

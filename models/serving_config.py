@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
@@ -53,11 +54,11 @@ def _flag(name: str, value) -> bool:
 
 
 def _pair(name: str, value) -> tuple[float, float]:
-    try:
-        first, second = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise ServingConfigError(f"{name} must be a pair of numbers, got {value!r}") from None
-    return first, second
+    """Two finite numbers (a list or tuple of them, not a string)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or any(
+            isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) for v in value):
+        raise ServingConfigError(f"{name} must be a pair of finite numbers, got {value!r}")
+    return float(value[0]), float(value[1])
 
 
 def _fade(name: str, value) -> tuple[int, int]:

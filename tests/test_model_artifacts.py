@@ -12,7 +12,9 @@ from sklearn.preprocessing import MinMaxScaler
 
 from models.artifacts import META_FILE, save_native
 from models.network import LegacyAttentionLSTM
+from models.notes import Note
 from models.serving import ModelNotLoaded, load_forecaster
+from models.serving_config import ServingConfig
 from tests.test_model_networks import START, untrained
 
 HISTORY = 50 + 40 * np.sin(2 * np.pi * np.arange(500) / 24)
@@ -87,10 +89,13 @@ def test_original_files_listed_in_the_manifest_load_and_forecast(tmp_path):
         assert out.method == "legacy_attention_lstm" and out.median.shape == (hours,)
         assert np.all(np.isfinite(out.median)) and np.all(out.p10 <= out.median) and np.all(out.median <= out.p90)
     assert short.padded_hours == 116 and short.backtest is None
-    assert long.backtest is not None and any("backtest week" in n for n in long.notes)
-    assert any("fixed scale (0 to 505" in n for n in short.notes)        # max 90: far below its range
+    assert long.backtest is not None and Note("band_from_backtest_errors") in long.notes
+    assert Note("band_from_daily_changes") in short.notes
+    scale, = [n for n in short.notes if n.code == "out_of_scale"]     # max 90: far below its range
+    assert scale.values == pytest.approx({"low": 0.0, "high": 505.0, "peak": HISTORY[:100].max()})
+    assert "fixed scale (0 to 505 per hour)" in str(scale)
     in_range = fc.forecast([HISTORY * 4], [START], 24)[0]
-    assert not any("fixed scale" in n for n in in_range.notes)
+    assert not any(n.code == "out_of_scale" for n in in_range.notes)
 
 
 def test_legacy_first_hour_is_one_step_of_the_original_network(tmp_path):
@@ -145,66 +150,90 @@ def test_head_base_and_serving_blend_come_back_from_the_artifact(tmp_path):
     save_native(model, meta, tmp_path)
     history = np.tile(HISTORY[:168], 4) * np.repeat([1.0, 1.0, 0.5, 1.0], 168)   # one odd week
     served = load_forecaster(tmp_path, device="cpu", precision="fp32").forecast([history], [START], 168)[0]
-    unblended = load_forecaster(tmp_path, device="cpu", precision="fp32", blend_median3=0.0)
+    unblended = load_forecaster(tmp_path, device="cpu", precision="fp32", overrides={"blend_median3": None})
     assert json.loads((tmp_path / META_FILE).read_text())["hparams"]["base"] == "weekly+median3"
-    assert load_forecaster(tmp_path, device="cpu").info["blend_median3"] == 0.5
+    assert load_forecaster(tmp_path, device="cpu").info["serving"]["blend_median3"] == 0.5
+    assert unblended.info["serving"]["blend_median3"] is None
     assert not np.allclose(served.median, unblended.forecast([history], [START], 168)[0].median)
     from models.serving import forecaster_from_model
-    direct = forecaster_from_model(model, meta, torch.device("cpu"), precision="fp32").forecast([history], [START], 168)[0]
+    direct = forecaster_from_model(model, meta, device=torch.device("cpu")).forecast([history], [START], 168)[0]
     np.testing.assert_allclose(served.median, direct.median, rtol=1e-6)
 
 
-def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_override_it(tmp_path):
-    model = untrained(seed=5, median_shift=0.3, hidden_size=16, head_hidden=8)   # 30% too high: loses its backtest
+def _saved_loses(tmp_path, **serving):
+    """A network 30% too high (it loses its backtest), saved with these serving options; its meta."""
+    model = untrained(seed=5, median_shift=0.3, hidden_size=16, head_hidden=8)
     meta = {"name": "attention_bilstm", "version": "t3", "quantiles": [0.1, 0.5, 0.9], "context_hours": 672,
-            "serving": {"fallback_to_seasonal_naive": True}}
+            "serving": serving}
     save_native(model, meta, tmp_path)
+    return meta
+
+
+def _load(tmp_path, **overrides):
+    return load_forecaster(tmp_path, device="cpu", precision="fp32", overrides=overrides)
+
+
+def test_the_fallback_switch_comes_back_from_the_artifact_and_a_caller_can_override_it(tmp_path):
+    _saved_loses(tmp_path, fallback_to_seasonal_naive=True)
     history = np.tile(HISTORY[:168], 4)
-    served = load_forecaster(tmp_path, device="cpu", precision="fp32")
-    assert served.info["fallback_to_seasonal_naive"] is True
-    assert served.info["fallback_fade_hours"] == [168, 168]       # absent from 1.2.0's file: the whole week
+    served = _load(tmp_path)
+    assert served.info["serving"]["fallback_to_seasonal_naive"] is True
+    assert served.info["serving"]["fallback_fade_hours"] == [168, 168]   # absent from 1.2.0's file: the whole week
     out = served.forecast([history], [START], 168)[0]
     assert out.method == "seasonal_naive" and out.backtest["mase_model"] > out.backtest["mase_seasonal_naive"]
     np.testing.assert_allclose(out.median, history[-168:])
-    network = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_to_seasonal_naive=False)
-    assert network.info["fallback_to_seasonal_naive"] is False
+    network = _load(tmp_path, fallback_to_seasonal_naive=False)
+    assert network.info["serving"]["fallback_to_seasonal_naive"] is False
     assert network.forecast([history], [START], 168)[0].method == "attention_bilstm"
-    meta["serving"]["fallback_fade_hours"] = [24, 72]
-    save_native(model, meta, tmp_path)
-    faded = load_forecaster(tmp_path, device="cpu", precision="fp32")
-    assert faded.info["fallback_fade_hours"] == [24, 72]
+
+
+def test_the_fade_and_the_week_change_limit_come_back_from_the_artifact(tmp_path):
+    _saved_loses(tmp_path, fallback_to_seasonal_naive=True, fallback_fade_hours=[24, 72])
+    history = np.tile(HISTORY[:168], 4)
+    faded = _load(tmp_path)
+    assert faded.info["serving"]["fallback_fade_hours"] == [24, 72]
     assert faded.forecast([history], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
-    whole_week = load_forecaster(tmp_path, device="cpu", fallback_fade_hours=(168, 168))
-    assert whole_week.info["fallback_fade_hours"] == [168, 168]
-    assert faded.info["fallback_max_week_change"] is None          # absent from 1.3.0's file: no limit
+    assert _load(tmp_path, fallback_fade_hours=(168, 168)).info["serving"]["fallback_fade_hours"] == [168, 168]
+    assert faded.info["serving"]["fallback_max_week_change"] is None   # absent from 1.3.0's file: no limit
     shifted = np.concatenate([history[:-168], history[-168:] * 0.6])   # lost, but its weeks do not repeat
-    meta["serving"]["fallback_max_week_change"] = 0.2
-    save_native(model, meta, tmp_path)
-    limited = load_forecaster(tmp_path, device="cpu", precision="fp32")
-    assert limited.info["fallback_max_week_change"] == 0.2
+    _saved_loses(tmp_path, fallback_to_seasonal_naive=True, fallback_fade_hours=[24, 72], fallback_max_week_change=0.2)
+    limited = _load(tmp_path)
+    assert limited.info["serving"]["fallback_max_week_change"] == 0.2
     assert [o.method for o in limited.forecast([history, shifted], [START, START], 168)] == [
         "seasonal_naive_then_attention_bilstm", "attention_bilstm"]
-    lifted = load_forecaster(tmp_path, device="cpu", precision="fp32", fallback_max_week_change=float("inf"))
-    assert lifted.info["fallback_max_week_change"] is None
+    lifted = _load(tmp_path, fallback_max_week_change=None)
+    assert lifted.info["serving"]["fallback_max_week_change"] is None
     assert lifted.forecast([shifted], [START], 168)[0].method == "seasonal_naive_then_attention_bilstm"
-    assert limited.info["clean_days_threshold"] is None            # absent from 1.4.0's file: off
-    meta["serving"]["clean_days_threshold"] = 0.1
-    save_native(model, meta, tmp_path)
-    assert load_forecaster(tmp_path, device="cpu").info["clean_days_threshold"] == 0.1
-    assert load_forecaster(tmp_path, device="cpu", clean_days_threshold=float("inf")).info["clean_days_threshold"] is None
-    assert limited.info["seasonal_trend_margin"] is None           # absent from 1.5.0's file: off
-    meta["serving"]["seasonal_trend_margin"] = 0.2
-    save_native(model, meta, tmp_path)
-    assert load_forecaster(tmp_path, device="cpu").info["seasonal_trend_margin"] == 0.2
-    assert load_forecaster(tmp_path, device="cpu", seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None
-    assert limited.info["level_persistence_floor"] is None         # absent from 1.6.0's file: off
-    meta["serving"]["level_persistence_floor"] = 0.3
-    save_native(model, meta, tmp_path)
-    assert load_forecaster(tmp_path, device="cpu").info["level_persistence_floor"] == 0.3
-    off = load_forecaster(tmp_path, device="cpu", level_persistence_floor=float("inf"))
-    assert off.info["level_persistence_floor"] is None
-    assert off.info["fallback_level_gate"] is None                 # absent from 1.7.0's file: off
-    meta["serving"]["fallback_level_gate"] = [0.5, 0.03]
-    save_native(model, meta, tmp_path)
-    assert load_forecaster(tmp_path, device="cpu").info["fallback_level_gate"] == [0.5, 0.03]
-    assert load_forecaster(tmp_path, device="cpu", fallback_level_gate=float("inf")).info["fallback_level_gate"] is None
+
+
+@pytest.mark.parametrize("option, value", [("clean_days_threshold", 0.1), ("seasonal_trend_margin", 0.2),
+                                           ("level_persistence_floor", 0.3), ("fallback_level_gate", [0.5, 0.03])])
+def test_an_option_absent_from_an_older_file_is_off_and_a_stored_one_can_be_switched_off(tmp_path, option, value):
+    _saved_loses(tmp_path)
+    assert _load(tmp_path).info["serving"][option] is None        # absent from the file that predates it: off
+    _saved_loses(tmp_path, **{option: value})
+    assert _load(tmp_path).info["serving"][option] == value
+    assert _load(tmp_path, **{option: None}).info["serving"][option] is None
+
+
+def test_a_bad_stored_or_overriding_option_is_reported_by_name(tmp_path):
+    _saved_loses(tmp_path, seasonal_trend_margni=0.2)
+    stored = _load(tmp_path)
+    assert not stored.info["loaded"] and "did you mean seasonal_trend_margin" in stored.info["error"]
+    _saved_loses(tmp_path)
+    overridden = _load(tmp_path, clean_days_threshold=-1)
+    assert not overridden.info["loaded"] and "clean_days_threshold" in overridden.info["error"]
+
+
+def test_the_original_files_serve_with_the_callers_overrides(tmp_path):
+    fc = load_forecaster(_legacy_dir(tmp_path), device="cpu", overrides={"seasonal_trend_margin": 0.2})
+    assert fc.info["loaded"] and fc.info["precision"] == "fp32"
+    assert fc.info["serving"] == {**ServingConfig().as_dict(), "seasonal_trend_margin": 0.2}
+
+
+# load_forecaster marks a legacy directory loaded before it builds the ServingConfig from the overrides, so a bad
+# override leaves info["loaded"] True beside the error, and forecast() then raises ModelNotLoaded.
+def test_a_bad_override_of_the_original_files_is_reported_as_not_loaded(tmp_path):
+    fc = load_forecaster(_legacy_dir(tmp_path), device="cpu", overrides={"clean_days_threshold": -1})
+    assert "clean_days_threshold" in fc.info["error"]
+    assert fc.info["loaded"] is False

@@ -1,12 +1,13 @@
-"""Backtest-driven band calibration and the optional seasonal-naive fallback."""
+"""Backtest scoring (models.scoring), band calibration and the optional seasonal-naive fallback."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from models.calibration import BAND_SCALE_RANGE, band_scale, mase, naive_scale, quantile_last, seasonal_naive
-from models.features import mean_last, median_last
-from models.serving import fallback_shares, week_change
+from models.notes import Note
+from models.scoring import BAND_SCALE_RANGE, band_scale, mase, naive_scale, seasonal_naive
+from models.selector import fade_shares, week_change
+from models.serving_config import ServingConfig, ServingConfigError
 from tests.test_model_networks import START, forecaster_for, untrained
 
 WEEKS = 5
@@ -23,26 +24,12 @@ def test_band_scale_matches_the_share_of_actuals_to_cover():
     assert band_scale(p50, p50 - 1, p50, p50 + 1) == BAND_SCALE_RANGE[0]
 
 
-@pytest.mark.parametrize("shape", [(168,), (23,), (1, 168), (3, 168), (2, 7, 5), (4, 4), (1000, 168), (2, 1)])
-def test_the_fast_reductions_give_numpys_bits(shape):
-    """Serving's quantile, median and mean shortcuts must change no forecast: equal to numpy's, bit for bit."""
-    rng = np.random.default_rng(sum(shape))
-    values = rng.lognormal(0, 2, shape) * (rng.random(shape) > 0.2)   # ties at zero too
-    for q in (0.0, 0.1, 0.5, 0.8, 0.9, 1.0):
-        np.testing.assert_array_equal(quantile_last(values, q), np.quantile(values, q, axis=-1))
-    np.testing.assert_array_equal(median_last(values), np.median(values, axis=-1))
-    for x in (values, values.astype(np.float32), values > 1):
-        mean = mean_last(x)
-        assert mean.dtype == x.mean(axis=-1).dtype
-        np.testing.assert_array_equal(mean, x.mean(axis=-1))
-
-
 def test_calibration_widens_on_a_noisy_series_and_narrows_on_a_smooth_one():
     fc = forecaster_for(untrained(seed=0))                        # median = seasonal naive, fixed raw band
     noisy = PERIODIC * np.random.default_rng(1).lognormal(0, 0.6, PERIODIC.size)
     out_noisy, out_smooth = fc.forecast([noisy, PERIODIC], [START, START], 168)
     assert out_noisy.backtest["band_scale"] > 1 > out_smooth.backtest["band_scale"]
-    raw = fc._engine.predict(np.stack([noisy[-672:], PERIODIC[-672:]]), np.array([0, 0]))
+    raw = fc.network.predict(np.stack([noisy[-672:], PERIODIC[-672:]]), np.array([0, 0]))
     assert np.mean(out_noisy.p90 - out_noisy.p10) > np.mean(raw[0, :, 2] - raw[0, :, 0])
     assert np.mean(out_smooth.p90 - out_smooth.p10) < np.mean(raw[1, :, 2] - raw[1, :, 0])
 
@@ -63,18 +50,18 @@ def test_fallback_serves_seasonal_naive_when_the_network_lost_and_only_when_aske
     guarded = forecaster_for(fooled, fallback_to_seasonal_naive=True).forecast([PERIODIC], [START], 168)[0]
     assert guarded.method == "seasonal_naive"
     np.testing.assert_allclose(guarded.median, PERIODIC[-168:])
-    assert any("seasonal naive" in note for note in guarded.notes)
+    assert Note("seasonal_naive_served") in guarded.notes
 
 
-def test_fallback_shares_hold_naive_then_fade_linearly_into_the_network():
-    shares = fallback_shares((24, 72))
+def test_fade_shares_hold_naive_then_fade_linearly_into_the_network():
+    shares = fade_shares((24, 72))
     assert shares.shape == (168,) and np.all(shares[:24] == 1) and np.all(shares[71:] == 0)
     assert shares[47] == pytest.approx(0.5) and np.all(np.diff(shares) <= 0)
-    assert np.all(fallback_shares((168, 168)) == 1)
-    assert np.array_equal(fallback_shares((24, 24)), np.arange(1, 169) <= 24)
-    for bad in ((0, 10), (72, 24), (24, 169)):
-        with pytest.raises(ValueError, match="fallback_fade_hours"):
-            fallback_shares(bad)
+    assert np.all(fade_shares((168, 168)) == 1)
+    assert np.array_equal(fade_shares((24, 24)), np.arange(1, 169) <= 24)
+    for bad in ((0, 10), (72, 24), (24, 169)):                    # the config refuses what fade_shares cannot use
+        with pytest.raises(ServingConfigError, match="fallback_fade_hours"):
+            ServingConfig(fallback_fade_hours=bad)
 
 
 def test_a_fading_fallback_serves_naive_first_and_the_network_from_the_fade_end():
@@ -84,7 +71,8 @@ def test_a_fading_fallback_serves_naive_first_and_the_network_from_the_fade_end(
     week, day = faded.forecast([PERIODIC, PERIODIC], [START, START], [168, 24])
     naive = PERIODIC[-168:]
     assert week.method == "seasonal_naive_then_attention_bilstm" and day.method == "seasonal_naive"
-    assert any("fading into the network by hour 72" in note for note in week.notes)
+    assert Note("seasonal_naive_then_network", {"full": 24, "end": 72}) in week.notes
+    assert Note("seasonal_naive_served") in day.notes             # every requested hour is naive's
     np.testing.assert_allclose(week.median[:24], naive[:24])
     np.testing.assert_allclose(day.median, naive[:24])
     np.testing.assert_allclose(week.median[71:], network.median[71:])
@@ -93,7 +81,7 @@ def test_a_fading_fallback_serves_naive_first_and_the_network_from_the_fade_end(
     low, high = np.minimum(naive, network.median)[middle], np.maximum(naive, network.median)[middle]
     assert np.all(week.median[middle] >= low - 1e-9) and np.all(week.median[middle] <= high + 1e-9)
     assert np.all(week.p10 <= week.median) and np.all(week.median <= week.p90)
-    assert faded.info["fallback_fade_hours"] == [24, 72]
+    assert faded.info["serving"]["fallback_fade_hours"] == [24, 72]
 
 
 def test_week_change_is_the_last_weeks_mean_absolute_change_as_a_share_of_its_mean():
@@ -112,19 +100,21 @@ def test_a_week_change_limit_keeps_the_network_on_series_whose_weeks_do_not_repe
     assert regular.method == "seasonal_naive"                     # weeks repeat: the fallback serves
     assert irregular.backtest["mase_model"] > irregular.backtest["mase_seasonal_naive"]
     assert irregular.method == "attention_bilstm"
-    assert any("differs from the week before by 67% of its mean" in note for note in irregular.notes)
+    refusal, = [note for note in irregular.notes if note.code == "fallback_refused_irregular_weeks"]
+    assert refusal.values == {"change": pytest.approx(2 / 3), "limit": 0.2}
+    assert "by 67% of its mean" in str(refusal)
     unlimited = forecaster_for(fooled, fallback_to_seasonal_naive=True).forecast([shifted], [START], 168)[0]
     assert unlimited.method == "seasonal_naive"
-    assert limited.info["fallback_max_week_change"] == 0.2
+    assert limited.info["serving"]["fallback_max_week_change"] == 0.2
 
 
 @pytest.mark.parametrize("option", ["fallback_max_week_change", "clean_days_threshold"])
-def test_a_share_option_is_off_at_infinity_and_refuses_what_is_not_a_positive_share(option):
+def test_a_share_option_is_off_at_none_and_refuses_what_is_not_a_positive_share(option):
     model = untrained(seed=0)
-    assert forecaster_for(model, **{option: 0.25}).info[option] == 0.25
-    assert forecaster_for(model, **{option: float("inf")}).info[option] is None
-    for bad in (0, -0.1, -1, float("nan"), True):
-        with pytest.raises(ValueError, match=option):
+    assert forecaster_for(model, **{option: 0.25}).info["serving"][option] == 0.25
+    assert forecaster_for(model, **{option: None}).info["serving"][option] is None
+    for bad in (0, -0.1, -1, float("nan"), float("inf"), True, "0.2"):   # infinity no longer means off
+        with pytest.raises(ServingConfigError, match=option):
             forecaster_for(model, **{option: bad})
 
 

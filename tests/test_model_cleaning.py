@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.cleaning import clean_histories
+from models.notes import Note
+from models.transforms.clean_days import clean_histories
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 
@@ -55,10 +56,11 @@ def test_the_forecaster_sees_the_cleaned_history_but_scores_its_backtest_on_the_
     regular = forecaster_for(model).forecast([PERIODIC], [START], 168)[0]
     np.testing.assert_allclose(cleaned.median, regular.median, rtol=1e-6)   # the holiday is not repeated
     assert not np.allclose(plain.median, regular.median, rtol=1e-3)
-    assert any("1 day(s) of the history departed" in note for note in cleaned.notes)
+    assert Note("cleaned_days", {"days": 1, "threshold": 0.1}) in cleaned.notes
+    assert not any(note.code == "cleaned_days" for note in plain.notes)
     assert cleaned.backtest["mase_seasonal_naive"] == pytest.approx(plain.backtest["mase_seasonal_naive"])
     assert cleaned.backtest["mase_seasonal_naive"] > 0.1          # the real last week held the holiday
-    assert cleaning.info["clean_days_threshold"] == 0.1
+    assert cleaning.info["serving"]["clean_days_threshold"] == 0.1
 
 
 def test_load_on_a_usually_idle_weekday_counts_as_anomalous():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.features import (HEAD_FEATURES_ALL, LEVEL_CLIP, build_inputs, epoch_hour, hour_and_weekday,
-                             pad_history)
+                             pad_history, week_groups)
 from tests.test_model_networks import START
 
 LAST = epoch_hour(START)
@@ -69,7 +69,7 @@ def test_scale_is_the_context_mean_and_zero_stays_zero():
 def test_padding_repeats_observed_weeks_on_the_same_hour_of_week():
     x = _series(300)
     padded, n_pad, how = pad_history(x, LAST, 672, np.ones(168))
-    assert n_pad == 372 and len(padded) == 672 and "weeks" in how
+    assert n_pad == 372 and len(padded) == 672 and how == "weeks"
     np.testing.assert_array_equal(padded[n_pad:], x)
     positions = np.arange(n_pad)
     np.testing.assert_array_equal(padded[positions], x[(positions - n_pad) % 168])
@@ -78,7 +78,7 @@ def test_padding_repeats_observed_weeks_on_the_same_hour_of_week():
 def test_padding_short_history_uses_the_profile_scaled_to_its_mean():
     profile = np.linspace(0.5, 1.5, 168)
     padded, n_pad, how = pad_history(np.full(10, 7.0), LAST, 672, profile)
-    assert n_pad == 662 and "profile" in how
+    assert n_pad == 662 and how == "profile"
     assert padded.std() > 0 and np.all(padded > 0)
     assert not pad_history(np.zeros(10), LAST, 672, profile)[0].any()
 
@@ -109,3 +109,15 @@ def test_level_features_are_bounded_after_a_spike():
     x[-3] = 1e6
     _, future, _ = build_inputs(x[None, :], np.array([LAST]), head_features=HEAD_FEATURES_ALL)
     assert np.all(np.isfinite(future)) and np.abs(future[..., 9:]).max() <= LEVEL_CLIP
+
+
+def test_week_groups_batch_the_last_whole_weeks_and_leave_short_histories_out():
+    x = _series(6 * 168 + 5)
+    histories = [x, x[:3 * 168 + 100], x[:2 * 168], x[:168 + 50], x[:4 * 168]]
+    groups = {rows.shape[1] // 168: (index, rows) for index, rows in week_groups(histories, least=2, most=4)}
+    assert {weeks: list(index) for weeks, (index, _) in groups.items()} == {4: [0, 4], 3: [1], 2: [2]}
+    for weeks, (index, rows) in groups.items():                    # one week (index 3): left out
+        assert rows.shape == (len(index), weeks * 168)
+        for row, i in zip(rows, index):
+            assert weeks == min(len(histories[i]) // 168, 4)
+            np.testing.assert_array_equal(row, histories[i][-weeks * 168:])   # the last weeks, aligned to the end

@@ -4,11 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.features import CONTEXT_WEEKS
+from models.forecasters.seasonal_trend import seasonal_trend
 from experiments.generator import ar1_path
-from models.level import (MAX_WEEKS, MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, check_level_gate, day_departures,
-                          level_correction, level_corrections, persistence)
-from models.seasonal import seasonal_trend
-from models.serving import check_margin
+from models.serving_config import ServingConfig, ServingConfigError
+from models.transforms.persistent_level import (MIN_WEEKS, OUTLIER_SPREADS, PERSISTENCE_CAP, day_departures,
+                                                level_correction, level_corrections, persistence)
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 from tests.test_model_seasonal import AWKWARD, SHAPE, growing
@@ -101,7 +102,7 @@ def test_histories_are_batched_by_the_weeks_they_use_and_short_ones_left_out():
     fixes = level_corrections(histories, forecasts, floor=0.1)
     assert sorted(fixes) == [0, 1, 2]                              # under MIN_WEEKS whole weeks: none
     for i in fixes:
-        weeks = min(len(histories[i]) // WEEK, MAX_WEEKS)
+        weeks = min(len(histories[i]) // WEEK, CONTEXT_WEEKS)
         alone = level_correction(histories[i][-weeks * WEEK:][None], forecasts[i][None], floor=0.1)
         np.testing.assert_allclose(fixes[i].factors, alone.factors[0], rtol=1e-12)
     with pytest.raises(ValueError, match=f"at least {MIN_WEEKS}"):
@@ -116,18 +117,20 @@ def test_the_option_follows_a_lasting_level_where_the_network_serves():
     assert "level_persistence" not in plain.backtest
     fc = forecaster_for(untrained(seed=0), level_persistence_floor=0.0)
     served = fc.forecast([history], [START], 168)[0]
-    assert fc.info["level_persistence_floor"] == 0.0
+    assert fc.info["serving"]["level_persistence_floor"] == 0.0
     assert served.method == plain.method == "attention_bilstm"
     assert served.backtest["level_persistence"] > 0.5
     fix = level_corrections([history], plain.median[None], 0.0)[0]
     np.testing.assert_allclose(served.median, plain.median * fix.factors, rtol=1e-12)
     np.testing.assert_allclose(served.p90, plain.p90 * fix.factors, rtol=1e-12)
-    departures, usual, _ = day_departures(history[-MAX_WEEKS * WEEK:][None])   # day 1 now departs from its usual level
+    departures, usual, _ = day_departures(history[-CONTEXT_WEEKS * WEEK:][None])   # day 1 now departs from
     carried = fix.persistence * departures[0, -1]                  # nearer the way the last day did
     before, after = (np.log(q[:DAY].sum() / usual[0, 0]) for q in (plain.median, served.median))
     assert abs(carried) > 0.05 and abs(after - carried) < 0.5 * abs(before - carried)
     assert np.all(served.p10 <= served.median) and np.all(served.median <= served.p90)
-    assert any("persistence" in note and "day 1" in note for note in served.notes)
+    followed, = [note for note in served.notes if note.code == "level_followed"]
+    assert followed.values == pytest.approx({"persistence": fix.persistence, "departure": fix.last_departure,
+                                             "share": fix.share, "day_one": fix.factors[0] - 1})
     shorter = fc.forecast([history], [START], 24)[0]
     np.testing.assert_array_equal(shorter.median, served.median[:24])
 
@@ -146,14 +149,16 @@ def test_the_option_leaves_the_seasonal_trend_and_weekly_naive_alone():
     np.testing.assert_array_equal(naive.median, regular[-WEEK:][:24])
 
 
-def test_a_floor_is_a_share_below_one_and_infinity_switches_it_off():
-    assert check_margin(0.3, "level_persistence_floor") == 0.3
-    with pytest.raises(ValueError, match="level_persistence_floor"):
-        check_margin(1.0, "level_persistence_floor")
-    with pytest.raises(ValueError, match="level_persistence_floor"):
+def test_a_floor_is_a_share_below_one_and_none_switches_it_off():
+    assert ServingConfig(level_persistence_floor=0.3).level_persistence_floor == 0.3
+    for bad in (1.0, float("inf")):                               # infinity no longer means off
+        with pytest.raises(ServingConfigError, match="level_persistence_floor"):
+            ServingConfig(level_persistence_floor=bad)
+    with pytest.raises(ServingConfigError, match="level_persistence_floor"):
         forecaster_for(untrained(seed=0), level_persistence_floor=-0.1)
-    off = forecaster_for(untrained(seed=0), level_persistence_floor=float("inf"))
-    assert off.info["level_persistence_floor"] is None
+    off = forecaster_for(untrained(seed=0), level_persistence_floor=None)
+    assert off.info["serving"]["level_persistence_floor"] is None
+
 
 
 def test_the_spread_says_how_far_day_levels_wander_and_floor_none_corrects_nothing():
@@ -172,14 +177,18 @@ def test_the_fallback_gate_keeps_a_stale_week_from_serving_a_wandering_lasting_l
     options = dict(fallback_to_seasonal_naive=True, fallback_fade_hours=(24, 72))   # a network that loses
     ungated = forecaster_for(untrained(seed=0, median_shift=0.3), **options)
     gated = forecaster_for(untrained(seed=0, median_shift=0.3), fallback_level_gate=(0.5, 0.03), **options)
-    assert gated.info["fallback_level_gate"] == [0.5, 0.03] and ungated.info["fallback_level_gate"] is None
+    assert gated.info["serving"]["fallback_level_gate"] == [0.5, 0.03]
+    assert ungated.info["serving"]["fallback_level_gate"] is None
     before = ungated.forecast([wandering, regular], [START, START], 168)
     after = gated.forecast([wandering, regular], [START, START], 168)
     assert [o.method for o in before] == ["seasonal_naive_then_attention_bilstm"] * 2
     assert [o.method for o in after] == ["attention_bilstm", "seasonal_naive_then_attention_bilstm"]
     assert after[0].backtest["level_persistence"] > 0.5 and after[0].backtest["level_spread"] > 0.03
     assert after[1].backtest["level_spread"] < 0.03                  # weeks that repeat: weekly naive still serves
-    assert any("wanders" in note and "stale" in note for note in after[0].notes)
+    refusal, = [note for note in after[0].notes if note.code == "fallback_refused_level_wanders"]
+    assert refusal.values == {"spread": after[0].backtest["level_spread"],
+                              "persistence": after[0].backtest["level_persistence"],
+                              "gate_persistence": 0.5, "gate_spread": 0.03}
     np.testing.assert_array_equal(after[1].median, before[1].median)
     network = forecaster_for(untrained(seed=0, median_shift=0.3)).forecast([wandering], [START], 168)[0]
     np.testing.assert_allclose(after[0].median, network.median, rtol=1e-12)   # the network's own forecast
@@ -190,10 +199,12 @@ def test_the_fallback_gate_keeps_a_stale_week_from_serving_a_wandering_lasting_l
 
 
 def test_a_gate_is_a_persistence_below_one_and_a_positive_spread():
-    assert check_level_gate((0.5, 0.03)) == (0.5, 0.03) and check_level_gate([0, 1]) == (0.0, 1.0)
-    assert check_level_gate(None) is None and check_level_gate(float("inf")) is None
-    for bad in ((1.0, 0.03), (-0.1, 0.03), (0.5, 0.0), (0.5,), "x", 0.5):
-        with pytest.raises(ValueError, match="fallback_level_gate"):
-            check_level_gate(bad)
-    with pytest.raises(ValueError, match="fallback_level_gate"):
+    def gate(value):
+        return ServingConfig(fallback_level_gate=value).fallback_level_gate
+
+    assert gate((0.5, 0.03)) == (0.5, 0.03) and gate([0, 1]) == (0.0, 1.0) and gate(None) is None
+    for bad in ((1.0, 0.03), (-0.1, 0.03), (0.5, 0.0), (0.5,), "x", 0.5, float("inf")):   # inf is not off
+        with pytest.raises(ServingConfigError, match="fallback_level_gate"):
+            gate(bad)
+    with pytest.raises(ServingConfigError, match="fallback_level_gate"):
         forecaster_for(untrained(seed=0), fallback_level_gate=(0.5, -1))

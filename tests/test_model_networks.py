@@ -9,7 +9,9 @@ import torch
 
 from models.features import build_inputs
 from models.network import LegacyAttentionLSTM, MultiHorizonForecaster
+from models.forecasters.network import NetworkForecaster
 from models.serving import forecaster_from_model
+from models.transforms.median3 import Median3Blend
 
 START = dt.datetime(2024, 3, 4, 23)   # a Monday, 23:00
 # Small tensors: one thread avoids OpenMP spinning when the suite's servers and browsers share 2 cores.
@@ -25,9 +27,10 @@ def untrained(seed: int = 0, median_shift: float = 0.0, **hparams) -> MultiHoriz
     return model
 
 
-def forecaster_for(model: MultiHorizonForecaster, **options):
+def forecaster_for(model: MultiHorizonForecaster, precision: str = "fp32", **overrides):
+    """A Forecaster around ``model`` on CPU; ``overrides`` are ServingConfig fields (None is off)."""
     meta = {"name": "test", "version": "0", "hour_of_week_profile": list(np.linspace(0.5, 1.5, 168))}
-    return forecaster_from_model(model, meta, torch.device("cpu"), **options)
+    return forecaster_from_model(model, meta, device=torch.device("cpu"), precision=precision, overrides=overrides)
 
 
 def _random_head(seed: int = 3) -> MultiHorizonForecaster:
@@ -83,21 +86,20 @@ def test_median3_base_halves_what_one_odd_week_moves():
 
 
 def test_blend_moves_the_median_toward_the_3_week_median_and_the_band_with_it():
-    from models.inference import NetworkEngine
-
     model = _random_head(seed=4)
     rng = np.random.default_rng(5)
     contexts = rng.gamma(4.0, 50.0, size=(3, 672))
     lasts = np.full(3, 480_000)
-    plain = NetworkEngine(model, torch.device("cpu")).predict(contexts, lasts)
+    plain = NetworkForecaster(model, torch.device("cpu")).predict(contexts, lasts)
     lags = np.stack([contexts[:, 504:672], contexts[:, 336:504], contexts[:, 168:336]])   # 1, 2, 3 weeks back
     for weight in (0.5, 1.0):
-        blended = NetworkEngine(model, torch.device("cpu"), blend_median3=weight).predict(contexts, lasts)
+        blended = NetworkForecaster(model, torch.device("cpu"), blend=Median3Blend(weight)).predict(contexts, lasts)
         expected = (1 - weight) * plain[..., 1] + weight * np.median(lags, axis=0)
         np.testing.assert_allclose(blended[..., 1], expected, rtol=1e-5)
         np.testing.assert_allclose(blended[..., 2] - blended[..., 1], plain[..., 2] - plain[..., 1], atol=1e-3)
-    with pytest.raises(ValueError, match="blend_median3"):
-        NetworkEngine(model, torch.device("cpu"), blend_median3=1.5)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="blend_median3"):
+            Median3Blend(bad)
 
 
 def test_level_scale_starts_at_naive_and_scales_it_by_a_bounded_factor():
@@ -141,43 +143,10 @@ def test_bf16_encoder_stays_close_to_float32_and_leaves_the_model_float32():
         np.testing.assert_allclose(b.median, a.median, rtol=0.02)
 
 
-def test_precision_auto_is_fp32_on_cuda_and_named_precisions_stand(monkeypatch):
-    import models.inference as inference
-
-    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: True)
-    monkeypatch.setattr(inference, "bf16_time_share", lambda lstm: 0.5)     # bf16 would measure faster
-    monkeypatch.setattr(inference, "_MEASURED_SHARES", {})
-    lstm, cpu = torch.nn.LSTM(5, 4, batch_first=True), torch.device("cpu")
-    assert inference.resolve_precision("auto", torch.device("cuda"), lstm) == "fp32"
-    assert inference.resolve_precision("fp32", cpu, lstm) == "fp32"
-    assert inference.resolve_precision("bf16", cpu, lstm) == "bf16"
-    with pytest.raises(ValueError, match="precision"):
-        inference.resolve_precision("fp16", cpu, lstm)
-
-
-@pytest.mark.parametrize("share, expected", [(0.5, "bf16"), (1.2, "fp32")])
-def test_precision_auto_keeps_bf16_only_where_it_measures_faster(monkeypatch, share, expected):
-    import models.inference as inference
-
-    measured = []
-    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: True)
-    monkeypatch.setattr(inference, "bf16_time_share", lambda lstm: measured.append(lstm) or share)
-    monkeypatch.setattr(inference, "_MEASURED_SHARES", {})
-    lstm = torch.nn.LSTM(5, 8, num_layers=2, batch_first=True, bidirectional=True)
-    cpu = torch.device("cpu")
-    assert inference.resolve_precision("auto", cpu, lstm) == expected
-    assert inference.resolve_precision("auto", cpu, lstm) == expected
-    assert len(measured) == 1                                     # measured once per shape, then remembered
-    assert inference.resolve_precision("fp32", cpu, lstm) == "fp32"
-    monkeypatch.setattr(inference, "cpu_has_native_bf16", lambda: False)
-    assert inference.resolve_precision("auto", cpu, torch.nn.LSTM(5, 4, batch_first=True)) == "fp32"
-    assert len(measured) == 1                                     # no native bfloat16: nothing to measure
-
-
-def test_bf16_time_share_times_both_copies_and_leaves_the_lstm_float32():
-    from models.inference import bf16_time_share
-
-    lstm = torch.nn.LSTM(5, 16, num_layers=2, batch_first=True, bidirectional=True)
-    share = bf16_time_share(lstm, rows=4, steps=6, repeats=2)
-    assert np.isfinite(share) and share > 0
-    assert lstm.weight_hh_l0.dtype == torch.float32
+def test_named_precisions_stand_and_others_are_refused():
+    model = untrained(seed=1)
+    assert NetworkForecaster(model, torch.device("cpu")).precision == "fp32"      # the default
+    assert forecaster_for(model, precision="bf16").info["precision"] == "bf16"
+    for bad in ("fp16", "auto"):                                   # a deployment names its precision
+        with pytest.raises(ValueError, match="precision"):
+            NetworkForecaster(model, torch.device("cpu"), precision=bad)

@@ -4,9 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.calibration import mase, naive_scale
-from models.seasonal import MAX_WEEKS, TREND_DAMPING, seasonal_trend, seasonal_trend_backtested, seasonal_trend_pairs
-from models.serving import check_margin
+from models.features import CONTEXT_WEEKS
+from models.forecasters.seasonal_trend import (TREND_DAMPING, seasonal_trend, seasonal_trend_backtested,
+                                               seasonal_trend_pairs)
+from models.notes import Note
+from models.scoring import mase, naive_scale
+from models.serving_config import ServingConfig, ServingConfigError
 from tests.test_model_calibration import PERIODIC
 from tests.test_model_networks import START, forecaster_for, untrained
 
@@ -83,7 +86,7 @@ def test_awkward_histories_give_finite_non_negative_forecasts(name, history):
 def test_a_forecast_and_its_backtest_share_one_pass_and_equal_two(weeks):
     block = np.stack([growing(weeks, 0.01 * k, noise=0.1, seed=weeks + k) for k in range(3)])   # rows stay apart
     ahead, past = seasonal_trend_backtested(block)
-    recent = min(weeks, MAX_WEEKS)
+    recent = min(weeks, CONTEXT_WEEKS)
     np.testing.assert_allclose(ahead, seasonal_trend(block[:, -recent * WEEK:]), rtol=1e-12)
     np.testing.assert_allclose(past, seasonal_trend(block[:, :-WEEK]), rtol=1e-12)
 
@@ -93,7 +96,7 @@ def test_histories_of_any_length_are_batched_by_the_weeks_they_use():
     histories = [long, long[:3 * WEEK + 5], long[:4 * WEEK], long[:5 * WEEK + 100]]
     ahead, past = seasonal_trend_pairs(histories)
     for history, row, back in zip(histories, ahead, past):
-        weeks = min(len(history) // WEEK, MAX_WEEKS + 1)
+        weeks = min(len(history) // WEEK, CONTEXT_WEEKS + 1)
         expected = seasonal_trend_backtested(history[-weeks * WEEK:][None])
         np.testing.assert_allclose(row, expected[0][0], rtol=1e-12)   # batched or not: only rounding differs
         np.testing.assert_allclose(back, expected[1][0], rtol=1e-12)
@@ -116,7 +119,9 @@ def test_the_option_serves_the_seasonal_trend_where_it_won_its_backtest_by_the_m
     np.testing.assert_allclose(served.median, seasonal_trend(history[-4 * WEEK:][None])[0])
     assert np.all(served.p10 <= served.median) and np.all(served.median <= served.p90)
     assert np.all(served.p10 < served.p90)
-    assert any("seasonal-trend forecast" in note and "20%" in note for note in served.notes)
+    assert Note("seasonal_trend_served", {"margin": 0.2, "mase_trend": report["mase_seasonal_trend"],
+                                          "mase_model": report["mase_model"],
+                                          "mase_naive": report["mase_seasonal_naive"]}) in served.notes
     shorter = forecaster_for(untrained(seed=0), seasonal_trend_margin=0.2).forecast([history], [START], 24)[0]
     np.testing.assert_array_equal(shorter.median, served.median[:24])
 
@@ -127,13 +132,16 @@ def test_the_option_keeps_the_network_where_weeks_repeat_or_the_history_is_short
     assert regular.method == "attention_bilstm"                   # naive is exact: nothing beats it
     assert regular.backtest["mase_seasonal_trend"] >= regular.backtest["mase_seasonal_naive"]
     assert short.backtest is not None and "mase_seasonal_trend" not in short.backtest   # under 3 weeks
-    assert fc.info["seasonal_trend_margin"] == 0.0
+    assert fc.info["serving"]["seasonal_trend_margin"] == 0.0
 
 
-def test_a_margin_is_a_share_below_one_and_infinity_switches_it_off():
-    assert check_margin(None) is None and check_margin(float("inf")) is None
-    assert check_margin(0) == 0.0 and check_margin(0.2) == 0.2
-    for bad in (-0.1, 1.0, 5, float("nan"), True):
-        with pytest.raises(ValueError, match="seasonal_trend_margin"):
-            check_margin(bad)
-    assert forecaster_for(untrained(seed=0), seasonal_trend_margin=float("inf")).info["seasonal_trend_margin"] is None
+def test_a_margin_is_a_share_below_one_and_none_switches_it_off():
+    assert ServingConfig(seasonal_trend_margin=None).seasonal_trend_margin is None
+    assert ServingConfig(seasonal_trend_margin=0).seasonal_trend_margin == 0.0
+    assert ServingConfig(seasonal_trend_margin=0.2).seasonal_trend_margin == 0.2
+    for bad in (-0.1, 1.0, 5, float("nan"), float("inf"), True):   # infinity no longer means off
+        with pytest.raises(ServingConfigError, match="seasonal_trend_margin"):
+            ServingConfig(seasonal_trend_margin=bad)
+    off = forecaster_for(untrained(seed=0), seasonal_trend_margin=None)
+    assert off.info["serving"]["seasonal_trend_margin"] is None
+

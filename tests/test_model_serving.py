@@ -6,6 +6,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from models.notes import Note
 from models.serving import ForecastInputError, ModelNotLoaded, load_forecaster
 from tests.test_model_networks import START, random_forecaster  # noqa: F401  (fixture)
 
@@ -56,7 +57,7 @@ def test_a_repeated_series_is_forecast_once_and_answers_each_request(random_fore
     a, b = _weekly(700, seed=5), _weekly(900, seed=6)
     later = START + dt.timedelta(hours=1)
     expected = {hours: random_forecaster.forecast([a], [START], hours)[0] for hours in (24, 168)}
-    engine, rows = random_forecaster._engine, []
+    engine, rows = random_forecaster.network, []
     predict = engine.predict
     monkeypatch.setattr(engine, "predict", lambda contexts, lasts: rows.append(len(contexts)) or predict(contexts, lasts))
     c = _weekly(400, seed=7)                                      # under 3 weeks: no level correction copies it
@@ -123,8 +124,9 @@ def test_short_history_is_padded_and_says_so(random_forecaster):
     out = random_forecaster.forecast([_weekly(100)], [START], 24)[0]
     assert out.padded_hours == 572 and out.history_hours == 100
     assert out.backtest is None
-    assert any("padded 572 hours" in note for note in out.notes)
-    assert any("216" in note for note in out.notes)
+    assert Note("padded_history", {"hours": 100, "context": 672, "padded": 572, "how": "profile"}) in out.notes
+    assert Note("short_history", {"hours": 216}) in out.notes
+    assert Note("no_backtest") in out.notes
 
 
 def test_backtest_reported_from_two_weeks(random_forecaster):
@@ -157,8 +159,8 @@ def test_bad_arguments_raise_one_error_type(random_forecaster, histories, stamps
 def test_missing_model_dir_reports_instead_of_raising(tmp_path):
     fc = load_forecaster(tmp_path / "nothing-here")
     info = fc.info
-    assert info["loaded"] is False and info["kind"] is None and "nothing-here" in info["error"]
-    assert set(info) == {"loaded", "name", "version", "kind", "device", "precision", "error", "quantiles", "model_dir"}
+    assert info["loaded"] is False and info["kind"] is None and "model directory holds neither" in info["error"]
+    assert set(info) == {"loaded", "name", "version", "kind", "device", "precision", "error", "quantiles", "serving"}
     with pytest.raises(ModelNotLoaded):
         fc.forecast([np.ones(10)], [START], 24)
 

@@ -14,6 +14,7 @@ COPY workers ./workers
 COPY jobs ./jobs
 COPY planning ./planning
 COPY models ./models
+COPY experiments ./experiments
 COPY capplan ./capplan
 COPY Procfile ./
 RUN pip install --no-deps -e . \

@@ -2,7 +2,7 @@
 
 Each family is a plain formula, not the training generator: a daily cycle with a wandering level, as
 electricity or API traffic has; steady growth; a random walk; a level that drifts with autocorrelated
-noise; small Poisson counts. ``benchmarks/validate_model.py --stress`` scores a model on them against
+noise; small Poisson counts. ``benchmarks/validate_model.py --stress`` (experiments.validation) scores a model on them against
 weekly and daily seasonal naive and MSTL. Nothing here is public data, and no model trains on these families.
 """
 from __future__ import annotations

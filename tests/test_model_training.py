@@ -1,4 +1,4 @@
-"""Training data and training: the generator, a seeded smoke run, the two CLI commands."""
+"""Training: a seeded smoke run, its losses and data, the train command."""
 from __future__ import annotations
 
 import argparse
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from experiments import backtest_cli, train_cli
+from experiments import train_cli
 from experiments.data_paths import ROOT
-from experiments.generator import GROWTH_SHARE, PERSISTENT_SHARE, _level_dynamics, generate_set
+from experiments.generator import generate_set
 from experiments.training_data import excluded_spans, training_data
 from models.artifacts import save_native
 from models.dataset import SeriesPool
@@ -30,50 +30,6 @@ TINY = dict(epochs=2, steps_per_epoch=6, batch_size=16, synthetic_series=8, synt
 def _train(config: TrainConfig):
     """Train quietly on the data the config describes, as `capplan train` does."""
     return train(config, training_data(config), log=lambda line: None)
-
-
-def test_generator_is_seeded_and_covers_the_shapes_of_transaction_load():
-    values, starts = generate_set(11, 40, 24 * 7 * 6)
-    again, _ = generate_set(11, 40, 24 * 7 * 6)
-    np.testing.assert_array_equal(values, again)
-    assert not np.array_equal(values, generate_set(12, 40, 24 * 7 * 6)[0])
-    assert values.shape == (40, 1008) and np.all(values >= 0) and np.all(np.isfinite(values))
-    means = values.mean(axis=1)
-    assert means.min() < 100 and means.max() > 1e4                # scales from tens to tens of thousands+
-    assert (values == 0).any(axis=1).sum() >= 5                   # closed hours and outages give zero runs
-    hour = (starts[:, None] + np.arange(1008)) % 24
-    day_share = values[hour == 12].sum() / max(values[hour == 3].sum(), 1e-9)
-    assert day_share > 1.5                                        # business hours are busier than the night
-
-
-def test_generator_version_1_still_draws_what_models_up_to_1_5_0_trained_on():
-    # Pinned to a tolerance, not a byte hash: numpy's exp and log round differently with and without AVX-512,
-    # so the bytes differ from CPU to CPU while the draws (most of them integer counts) are the same.
-    values, starts = generate_set(3, 6, 600)
-    assert starts.tolist() == [451334, 400466, 407039, 411059, 407174, 450617]
-    np.testing.assert_allclose(values.sum(axis=1), [1823552.0, 1322.0, 200597.0, 288354274.0, 4167384.0,
-                                                    9416567.567224305], rtol=1e-9)
-    np.testing.assert_allclose(np.log1p(values).sum(axis=1), [4582.247500764795, 350.4941725074283,
-                                                              3365.3437364867577, 4077.646635429126,
-                                                              5066.421713669855, 5673.1138149165], rtol=1e-9)
-    assert not np.array_equal(values, generate_set(3, 6, 600, version=2)[0])
-    with pytest.raises(ValueError, match="generator version"):
-        generate_set(3, 6, 600, version=3)
-
-
-def test_generator_version_2_levels_wander_and_stay_where_they_wandered():
-    rng = np.random.default_rng(0)
-    factors = np.stack([_level_dynamics(rng, 24 * 7 * 4) for _ in range(400)])
-    moving = ~np.all(factors == 1.0, axis=1)
-    expected = 1 - (1 - PERSISTENT_SHARE) * (1 - GROWTH_SHARE)
-    assert abs(moving.mean() - expected) < 0.08
-    logs = np.log(factors[moving])
-    steps = np.diff(logs, axis=1)
-    # persistent: the level a day on is far closer to today's than to an independent draw's
-    day_apart = np.abs(logs[:, 24:] - logs[:, :-24]).mean(axis=1)
-    spread = logs.std(axis=1)
-    assert np.median(day_apart / np.maximum(spread, 1e-12)) < 1.0
-    assert np.median(steps.std(axis=1) / np.maximum(spread, 1e-12)) < 0.5   # it wanders, it does not jump
 
 
 def test_training_smoke_run_lowers_the_held_out_loss():
@@ -198,32 +154,6 @@ def test_train_command_refuses_a_share_that_is_not_positive(option, text, capsys
     with pytest.raises(SystemExit):
         _parse(train_cli, [option, text])
     assert option in capsys.readouterr().err
-
-
-def test_backtest_command_reports_mase_coverage_and_plots(tmp_path, small_csv):
-    report_path, plot_path = tmp_path / "report.json", tmp_path / "plot.png"
-    args = _parse(backtest_cli, ["--csv", str(small_csv), "--column", "beta", "--origins", "3",
-                                 "--json", str(report_path), "--plot", str(plot_path)])
-    assert backtest_cli.run(args) == 0
-    report = json.loads(report_path.read_text())
-    assert report["cases"] == 3 and report["columns"] == ["beta"]
-    for horizon in ("24", "168"):
-        row = report["horizons"][horizon]
-        assert {"mase_model", "mase_seasonal_naive_weekly", "mase_seasonal_naive_daily", "coverage_10_90"} <= set(row)
-        assert ("mase_mstl" in row) == report["mstl_available"]
-        assert all(np.isfinite(v) for v in row.values())
-        compared = report["compared"][horizon]                    # model / each baseline, with its interval
-        assert set(compared) == {k[5:] for k in row if k.startswith("mase_") and k != "mase_model"}
-        weekly = compared["seasonal_naive_weekly"]
-        assert weekly["ratio"] == pytest.approx(row["mase_model"] / row["mase_seasonal_naive_weekly"])
-        assert weekly["interval"][0] <= weekly["ratio"] <= weekly["interval"][1] and weekly["groups"] == 3
-    assert plot_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_backtest_command_rejects_a_missing_column(tmp_path, small_csv):
-    args = _parse(backtest_cli, ["--csv", str(small_csv), "--column", "nope", "--json", str(tmp_path / "r.json"),
-                                 "--plot", str(tmp_path / "p.png")])
-    assert backtest_cli.run(args) == 2
 
 
 def test_short_horizon_weight_favours_the_first_day_of_the_loss():

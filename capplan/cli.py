@@ -21,6 +21,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser; a command may set ``usage_error_status`` (the client keeps 2 for failed plans)."""
+
+    usage_error_status = 2
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(self.usage_error_status, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="capplan", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -39,9 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     name, rest = argv[0], argv[1:]
     module = importlib.import_module(COMMANDS[name][0])
-    sub = argparse.ArgumentParser(prog=f"capplan {name}", description=COMMANDS[name][1])
+    sub = CommandParser(prog=f"capplan {name}", description=COMMANDS[name][1])
     module.add_arguments(sub, name) if _takes_name(module) else module.add_arguments(sub)
-    args = sub.parse_args(rest)
+    try:
+        args = sub.parse_args(rest)
+    except SystemExit as e:                    # --help or a usage error: its status, returned like run()'s
+        return e.code if isinstance(e.code, int) else 1
     args.command = name
     return int(module.run(args) or 0)
 

@@ -1,153 +1,148 @@
-"""`capplan forecast | plan | analyze | batch`: ask a running service, print JSON (batch: CSV)."""
+"""`capplan forecast | plan | analyze | batch`: ask a running service; a summary for people, --json for scripts."""
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
-import time
-import urllib.error
-import urllib.request
+
+from capplan.batch_command import run_batch
+from capplan.history_file import read_history
+from capplan.hours import UTC, HourError, api_text, parse_hour, parse_zone
+from capplan.local_input import LocalInputError
+from capplan.plan_fields import FLAG_OF_FIELD, OPTION_NAMES, parse_option
+from capplan.service_client import ClientError, ServiceClient
+from capplan.summary import summary_lines
 
 MULTI_COMMAND = True
-NUMERIC_PLAN_KEYS = ("current_capacity", "current_load", "scaling_threshold", "quantile", "headroom", "hysteresis",
-                     "unit_capacity", "unit_cost_per_hour", "min_capacity", "max_capacity")
-INTEGER_PLAN_KEYS = ("hours_ahead", "lead_time_hours", "min_hold_hours")
+EXIT_OK, EXIT_ERROR = 0, 1              # and 2 from batch: some plans failed
+PATHS = {"forecast": "/api/forecast", "plan": "/api/capacity/recommendations", "analyze": "/api/capacity/analyze"}
+BARE_NUMBERS = ("{path} holds bare numbers, so the hour of its last value is unknown: give it with "
+                "--last-hour YYYY-MM-DDTHH (in --tz, default UTC), or use a file with times (CSV with a "
+                "timestamp column, or JSON points). The forecast starts the hour after it, so a guessed "
+                "hour would shift the peak hours and the scaling schedule by as much as the guess is off.")
 
 
-class ClientError(Exception):
-    """The service answered with an error (or not at all)."""
+def epilog(name: str) -> str:
+    text = """exit status:
+  0  done{every}
+  1  an error: the service refused the request or failed the job (its message and the field names
+     go to stderr), could not be reached, or a flag, an --option or a file was refused before
+     anything was sent
+"""
+    if name == "batch":
+        text += "  2  the batch ran and some plans failed; each is listed with its line in PLANS_CSV\n"
+    return text.format(every=", and every plan succeeded" if name == "batch" else "") + """
+times: --last-hour and times without an offset in files are read in --tz (default UTC); the API
+is sent UTC; the summary shows times in --tz."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.epilog = epilog(name)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.usage_error_status = EXIT_ERROR     # 2 means "some plans failed"; a usage error is an error
     parser.add_argument("--url", default=os.environ.get("CAPPLAN_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
                         help="service base URL (default: CAPPLAN_URL or http://127.0.0.1:$PORT)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for a job")
+    parser.add_argument("--json", action="store_true", help="print the API's JSON body instead of the summary")
+    parser.add_argument("--tz", type=_zone, default=UTC, metavar="ZONE",
+                        help="IANA time zone of the times you give and of the times shown (default UTC)")
     if name == "batch":
-        parser.add_argument("plans_csv", help="CSV with a header: id, current_capacity, current_load, "
-                                              "hours_ahead, scaling_threshold, ... (one plan per row)")
-        parser.add_argument("--out", help="write the per-plan results CSV here (default: stdout)")
+        parser.add_argument("plans_csv", metavar="PLANS_CSV",
+                            help="CSV with a header naming the API's fields: id, current_capacity, current_load, "
+                                 "hours_ahead, timestamp, scaling_threshold, unit_capacity, ... (one plan per row)")
+        parser.add_argument("--out", metavar="FILE", help="write the per-plan results CSV here, with each plan's "
+                                                          "line in PLANS_CSV ('-': stdout, the summary to stderr)")
         return
     parser.add_argument("--hours", type=int, default=168 if name == "analyze" else 24, help="hours ahead")
-    parser.add_argument("--current-load", type=float, help="load at --timestamp (needed without --history)")
-    parser.add_argument("--timestamp", help="last observed hour, ISO-8601 (default: this hour, UTC)")
-    parser.add_argument("--history", help="file of hourly loads, one per line (or timestamp,load lines)")
+    parser.add_argument("--current-load", type=float, help="load at --last-hour (needed without --history)")
+    parser.add_argument("--last-hour", "--timestamp", dest="last_hour", metavar="YYYY-MM-DDTHH",
+                        help="the hour of the last observed load, in --tz; required with a --history of bare "
+                             "numbers (default with only --current-load: this hour)")
+    parser.add_argument("--history", metavar="FILE",
+                        help="hourly loads: one number per line, CSV with a time column (timestamp,load), "
+                             "or JSON (a list of loads or of {timestamp, load} points)")
     if name in ("plan", "analyze"):
         parser.add_argument("--capacity", type=float, required=True, help="current capacity")
         parser.add_argument("--threshold", type=float, default=0.8, help="scaling threshold (0, 1]")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+        parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                             help="another planning option, e.g. --option unit_capacity=500")
 
 
-def _call(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 60.0):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+def _zone(name: str):
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-            return resp.status, (json.loads(raw) if resp.headers.get_content_type() == "application/json" else raw)
-    except urllib.error.HTTPError as e:
-        try:
-            error = json.loads(e.read())["error"]
-        except (ValueError, KeyError):
-            error = {"message": e.reason}
-        raise ClientError(f"HTTP {e.code}: {error.get('message')} {error.get('fields') or ''}".strip()) from None
-    except urllib.error.URLError as e:
-        raise ClientError(f"cannot reach {url}: {e.reason}") from None
+        return parse_zone(name)
+    except HourError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def read_history(path: str) -> list:
-    """One load per line, or ``timestamp,load`` per line (then sent as points)."""
-    points, values = [], []
-    with open(path, newline="") as f:
-        for row in csv.reader(f):
-            if not row or not row[0].strip() or row[0].strip().lower() in ("load", "timestamp"):
-                continue
-            if len(row) >= 2:
-                points.append({"timestamp": row[0].strip(), "load": float(row[1])})
-            else:
-                values.append(float(row[0]))
-    return points or values
-
-
-def _body(args: argparse.Namespace) -> dict:
-    body: dict = {"hours_ahead": args.hours}
-    if args.current_load is not None:
-        body["current_load"] = args.current_load
-    if args.timestamp:
-        body["timestamp"] = args.timestamp
-    if args.history:
-        body["history"] = read_history(args.history)
-    if args.command in ("plan", "analyze"):
-        body.update(current_capacity=args.capacity, scaling_threshold=args.threshold)
-        for option in args.option:
-            key, _, value = option.partition("=")
-            body[key.strip()] = json.loads(value) if value.strip() else None
-    return body
-
-
-def wait_for(base: str, job_id: str, timeout: float, progress: bool = False) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, job = _call("GET", f"{base}/api/jobs/{job_id}")
-        if progress:
-            print(f"\r{job['status']}: {job['progress']['done']}/{job['progress']['total']}", end="",
-                  file=sys.stderr, flush=True)
-        if job["status"] in ("succeeded", "failed", "cancelled"):
-            if progress:
-                print(file=sys.stderr)
-            if job["status"] != "succeeded":
-                raise ClientError(f"job {job_id} {job['status']}: {(job.get('error') or {}).get('message', '')}")
-            return job
-        time.sleep(0.2)
-    raise ClientError(f"job {job_id} not finished after {timeout} s")
-
-
-def read_plans(path: str) -> list[dict]:
-    plans = []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            plan: dict = {}
-            for key, value in row.items():
-                if key is None or value is None or value.strip() == "":
-                    continue
-                key, value = key.strip(), value.strip()
-                if key in NUMERIC_PLAN_KEYS:
-                    plan[key] = float(value)
-                elif key in INTEGER_PLAN_KEYS:
-                    plan[key] = int(value)
-                else:
-                    plan[key] = value
-            plans.append(plan)
-    return plans
+def open_service(args: argparse.Namespace) -> ServiceClient:
+    return ServiceClient(args.url, args.timeout)
 
 
 def run(args: argparse.Namespace) -> int:
-    base = args.url.rstrip("/")
     try:
         if args.command == "batch":
-            _, accepted = _call("POST", f"{base}/api/capacity/batch", {"plans": read_plans(args.plans_csv)})
-            job = wait_for(base, accepted["job_id"], args.timeout, progress=True)
-            _, data = _call("GET", f"{base}/api/jobs/{accepted['job_id']}/results?format=csv")
-            if args.out:
-                with open(args.out, "wb") as f:
-                    f.write(data)
-            else:
-                sys.stdout.write(data.decode())
-            print(json.dumps(job["result"]["portfolio"]["totals"], indent=2), file=sys.stderr)
-            return 0
-        path = {"forecast": "/api/forecast", "plan": "/api/capacity/recommendations",
-                "analyze": "/api/capacity/analyze"}[args.command]
-        status, body = _call("POST", base + path, _body(args), headers={"Prefer": "respond-async"}
-                             if args.command == "analyze" else None)
+            if args.json and args.out == "-":
+                raise LocalInputError("--json and --out - would both write to stdout; give --out a file")
+            return run_batch(open_service(args), args, args.tz)
+        body = request_body(args)
+        service = open_service(args)
+        status, answer = service.request("POST", PATHS[args.command], body, headers={"Prefer": "respond-async"}
+                                         if args.command == "analyze" else None)
         if status == 202:
-            body = wait_for(base, body["job_id"], args.timeout)["result"]
-        json.dump(body, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    # OSError, ValueError: a local file or --option that cannot be read or parsed; no traceback either.
-    except (ClientError, OSError, ValueError) as e:
+            answer = service.wait_for(answer["job_id"])["result"]
+        if args.json:
+            json.dump(answer, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print("\n".join(summary_lines(args.command, answer, args.tz, getattr(args, "threshold", None))))
+        return EXIT_OK
+    except LocalInputError as e:
         print(f"capplan {args.command}: {e}", file=sys.stderr)
-        return 1
+    except ClientError as e:
+        print(f"capplan {args.command}: {e.message}", file=sys.stderr)
+        for field, reason in e.fields.items():
+            print(f"  {field}{_flag(field)}: {reason}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def request_body(args: argparse.Namespace) -> dict:
+    """The JSON body for forecast, plan or analyze; every local problem raises LocalInputError first."""
+    body: dict = {"hours_ahead": args.hours}
+    if args.current_load is not None:
+        body["current_load"] = args.current_load
+    last_hour = _last_hour(args)
+    if args.history:
+        history = read_history(args.history, args.tz)
+        body["history"] = history.history
+        if history.last_hour is None and last_hour is None:
+            raise LocalInputError(BARE_NUMBERS.format(path=args.history))
+        if history.last_hour is not None and last_hour not in (None, history.last_hour):
+            raise LocalInputError(f"--last-hour {args.last_hour} is not the hour of the last point of "
+                                  f"{args.history} ({api_text(history.last_hour)} UTC); leave --last-hour out")
+    elif args.current_load is None:
+        raise LocalInputError("give --history FILE, or --current-load (the load at --last-hour, default this hour)")
+    if last_hour is not None:
+        body["timestamp"] = api_text(last_hour)
+    if args.command in ("plan", "analyze"):
+        body.update(current_capacity=args.capacity, scaling_threshold=args.threshold)
+        body.update(parse_option(option) for option in args.option)
+    return body
+
+
+def _last_hour(args: argparse.Namespace):
+    if not args.last_hour:
+        return None
+    try:
+        return parse_hour(args.last_hour, args.tz)
+    except HourError as e:
+        raise LocalInputError(f"--last-hour: {e}") from None
+
+
+def _flag(field: str) -> str:
+    """" (--capacity)" for a field a flag sets; history[3].load is set by --history."""
+    name = field.split("[", 1)[0].split(".", 1)[0]
+    if name in OPTION_NAMES:
+        return f" (--option {name}=...)"
+    return f" ({FLAG_OF_FIELD[name]})" if name in FLAG_OF_FIELD else ""

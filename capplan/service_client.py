@@ -1,0 +1,83 @@
+"""HTTP to a running capplan service: JSON in and out, the API's errors as ``ClientError``, jobs waited for."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+POLL_S = 0.2
+REQUEST_TIMEOUT_S = 60.0
+
+
+class ClientError(Exception):
+    """The service refused a request, failed a job, or did not answer; ``fields`` names each bad field."""
+
+    def __init__(self, message: str, fields: dict | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        self.status = status
+
+
+class ServiceClient:
+    def __init__(self, base_url: str, timeout: float):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout          # for a job to finish
+
+    def request(self, method: str, path: str, body=None, headers: dict | None = None):
+        """(status, parsed JSON or raw bytes); an HTTP error status raises ClientError with the API's error."""
+        url = self.base_url + path
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as resp:
+                raw = resp.read()
+                return resp.status, (json.loads(raw) if resp.headers.get_content_type() == "application/json"
+                                     else raw)
+        except urllib.error.HTTPError as e:
+            raise _refusal(e) from None
+        except urllib.error.URLError as e:
+            raise ClientError(f"cannot reach the service at {self.base_url} ({e.reason}); is it running "
+                              "(capplan run)? Set its address with --url or CAPPLAN_URL") from None
+        except (TimeoutError, OSError) as e:
+            raise ClientError(f"no answer from {url} ({e})") from None
+
+    def wait_for(self, job_id: str, progress: bool = False) -> dict:
+        """The finished job's record; a failed, cancelled or unfinished job raises ClientError."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            _, job = self.request("GET", f"/api/jobs/{job_id}")
+            if progress:
+                done = job.get("progress") or {}
+                print(f"\r{job['status']}: {done.get('done', 0)}/{done.get('total', '?')}", end="",
+                      file=sys.stderr, flush=True)
+            if job["status"] in ("succeeded", "failed", "cancelled"):
+                break
+            if time.monotonic() > deadline:
+                raise ClientError(f"job {job_id} not finished after {self.timeout:g} s (--timeout); "
+                                  f"it goes on: GET {self.base_url}/api/jobs/{job_id}")
+            time.sleep(POLL_S)
+        if progress:
+            print(file=sys.stderr)
+        if job["status"] != "succeeded":
+            error = job.get("error") or {}
+            raise ClientError(f"job {job_id} {job['status']}: {error.get('message') or 'no reason given'}",
+                              error.get("fields"))
+        return job
+
+
+def _refusal(e: urllib.error.HTTPError) -> ClientError:
+    try:
+        error = json.loads(e.read())["error"]
+        message, fields = f"{error['message']}", error.get("fields") or {}
+        code = error.get("code")
+    except (ValueError, KeyError, TypeError):
+        message, fields, code = str(e.reason), {}, None
+    fields = fields if isinstance(fields, dict) else {}
+    head = f"the service answered HTTP {e.code}{' ' + code if code else ''}"
+    if fields and message == "; ".join(f"{name}: {reason}" for name, reason in fields.items()):
+        return ClientError(f"{head}; the fields it refused:", fields, e.code)   # listed one per line
+    return ClientError(f"{head}: {message}", fields, e.code)

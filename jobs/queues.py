@@ -38,9 +38,11 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         task_soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
         task_time_limit=settings.TASK_TIME_LIMIT,
         # Tasks of a worker that died whole (not just a pool process) go back to the queue once the
-        # visibility timeout passes; sweep for them every 5 s instead of kombu's default 100 s.
+        # visibility timeout passes; sweep for them every 5 s instead of kombu's default 100 s. A worker
+        # killed while it holds the sweep's lock would stop every sweep until the lock expires (kombu: 300 s).
         broker_transport_options={"visibility_timeout": settings.visibility_timeout,
                                   "unacked_restore_interval": 5, "unacked_restore_throttle": 1,
+                                  "unacked_mutex_expire": 30,
                                   "socket_timeout": 5, "socket_connect_timeout": 2},
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(FORECAST_QUEUE), Queue(BATCH_QUEUE)],

@@ -1,4 +1,4 @@
-"""Recommendation objects for N plans: the vectorised core, then per-plan sections, facts, reasons and message."""
+"""Recommendation objects for N plans, assembled from the vectorised core: sizing facts, wording, sections."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -12,13 +12,15 @@ def records(cls, **columns: list) -> list:
     if columns.keys() != set(names):
         raise TypeError(f"{cls.__name__} columns: missing {sorted(set(names) - columns.keys())}, "
                         f"unknown {sorted(columns.keys() - set(names))}")
+    if len({len(column) for column in columns.values()}) > 1:
+        raise ValueError(f"{cls.__name__} columns differ in length")
     return list(map(cls, *(columns[name] for name in names)))
 
 
 def dict_rows(**columns: list) -> list[dict]:
     """One dict per plan from lists over N plans; keys in the order given."""
     keys = tuple(columns)
-    return [dict(zip(keys, row)) for row in zip(*columns.values())]
+    return [dict(zip(keys, row)) for row in zip(*columns.values(), strict=True)]
 
 
 def split_rows(flat: list, counts: np.ndarray) -> list[list]:

@@ -12,11 +12,12 @@ from planning.gc_pause import gc_paused
 from planning.patterns import hourly_pattern_arrays, hourly_pattern_dicts
 from planning.plan import Plan, PlanBatch
 from planning.recommendation import OMIT_IF_NONE, Recommendation, materialise_recommendations, recommend_batch
-from planning.risk import RISK_LEVELS, risk_counts
+from planning.risk import risk_counts, risk_dicts
 from planning.rounding import LOAD_DECIMALS, UTILIZATION_DECIMALS, capacity_list, round_list
+from planning.rows import dict_rows, records
 from planning.scenarios import scenario_arrays, scenario_dicts
 from planning.schedule import schedule_core, schedule_dicts
-from planning.sizing import recommend_core
+from planning.sizing import RecommendationCore, recommend_core
 from planning.units import has_cost, instances
 
 
@@ -87,57 +88,52 @@ def _per_length(forecasts, plans, batch_fn) -> list:
     return out
 
 
-def _risk_dicts(median: dict, p90: dict, hours: int) -> list[dict]:
-    keys = ("critical_hours", "over_capacity_hours", "under_utilized_hours")
-    cols = [median[k].tolist() for k in keys] + [p90[k].tolist() for k in keys]
-    levels = RISK_LEVELS[median["level"]].tolist()
-    p90_levels = RISK_LEVELS[p90["level"]].tolist()
-    p90_over_100 = p90["over_100_hours"].tolist()
-    return [{"risk_level": lvl, "critical_hours": c, "over_capacity_hours": o, "under_utilized_hours": u,
-             "p90_risk_level": plvl, "p90_critical_hours": pc, "p90_over_capacity_hours": po,
-             "p90_under_utilized_hours": pu, "p90_over_100_percent_hours": p100, "hours": hours}
-            for lvl, c, o, u, pc, po, pu, plvl, p100 in zip(levels, *cols, p90_levels, p90_over_100)]
-
-
 @gc_paused
 def materialise_analyses(fb: ForecastBatch, pb: PlanBatch, arrays: dict) -> list[Analysis]:
     """Round in bulk, then build one Analysis per plan."""
-    core = arrays["recommendation"]
+    core, schedule = arrays["recommendation"], arrays["schedule"]
     recs = materialise_recommendations(fb, pb, core)
-    risks = _risk_dicts(arrays["risk_median"], arrays["risk_p90"], fb.hours)
-    patterns = hourly_pattern_dicts(arrays["patterns"])
-    scenarios = scenario_dicts(fb, pb, arrays["scenarios"], arrays["schedule"].static_capacity)
-    schedules = schedule_dicts(fb, pb, arrays["schedule"])
+    risks = risk_dicts(arrays["risk_median"], arrays["risk_p90"], fb.hours)
+    schedules = schedule_dicts(fb, pb, schedule)
+    return records(
+        Analysis, summary=_summaries(fb, pb, recs, risks), load_statistics=_load_statistics(core, arrays),
+        utilization_statistics=_utilization_statistics(pb, core), risk_assessment=risks,
+        hourly_patterns=hourly_pattern_dicts(arrays["patterns"]), recommendations=recs,
+        scaling_scenarios=scenario_dicts(fb, pb, arrays["scenarios"], schedule.static_capacity),
+        scaling_schedule=schedules, cost=_cost_summaries(fb, pb, schedule.static_capacity, recs, schedules))
+
+
+def _summaries(fb: ForecastBatch, pb: PlanBatch, recs: list[Recommendation], risks: list[dict]) -> list[dict]:
+    """Each plan's `summary`: the period, the plan's main settings and the headline of each section."""
+    return dict_rows(
+        forecast_period_hours=[fb.hours] * len(pb),
+        period_start=np.datetime_as_string(fb.start, unit="s").tolist(),
+        period_end=np.datetime_as_string(fb.start + np.timedelta64(fb.hours - 1, "h"), unit="s").tolist(),
+        current_capacity=capacity_list(pb.current_capacity), scaling_threshold=pb.scaling_threshold.tolist(),
+        sizing_quantile=pb.quantile.tolist(), action=[r.action for r in recs], urgency=[r.urgency for r in recs],
+        recommended_capacity=[r.recommended_capacity for r in recs],
+        risk_level=[r["risk_level"] for r in risks], p90_risk_level=[r["p90_risk_level"] for r in risks],
+        message=[r.message for r in recs])
+
+
+def _load_statistics(core: RecommendationCore, arrays: dict) -> list[dict]:
+    """Each plan's `load_statistics`: median, p90 and p10 load over the period."""
+    return dict_rows(
+        max_load=round_list(core.max_load, LOAD_DECIMALS), min_load=round_list(core.min_load, LOAD_DECIMALS),
+        avg_load=round_list(core.avg_load, LOAD_DECIMALS), std_load=round_list(arrays["std_load"], LOAD_DECIMALS),
+        p90_max_load=round_list(core.p90_max_load, LOAD_DECIMALS),
+        p90_avg_load=round_list(arrays["p90_avg_load"], LOAD_DECIMALS),
+        p10_min_load=round_list(arrays["p10_min_load"], LOAD_DECIMALS))
+
+
+def _utilization_statistics(pb: PlanBatch, core: RecommendationCore) -> list[dict]:
+    """Each plan's `utilization_statistics`: load over the current capacity."""
     cap = pb.current_capacity
-    ends = np.datetime_as_string(fb.start + np.timedelta64(fb.hours - 1, "h"), unit="s").tolist()
-    starts = np.datetime_as_string(fb.start, unit="s").tolist()
-    costs = _cost_summaries(fb, pb, arrays["schedule"].static_capacity, recs, schedules)
-    columns = zip(
-        starts, ends, capacity_list(cap), pb.scaling_threshold.tolist(), pb.quantile.tolist(),
-        round_list(core.max_load, LOAD_DECIMALS), round_list(core.min_load, LOAD_DECIMALS),
-        round_list(core.avg_load, LOAD_DECIMALS), round_list(arrays["std_load"], LOAD_DECIMALS),
-        round_list(core.p90_max_load, LOAD_DECIMALS), round_list(arrays["p90_avg_load"], LOAD_DECIMALS),
-        round_list(arrays["p10_min_load"], LOAD_DECIMALS),
-        round_list(core.max_util, UTILIZATION_DECIMALS), round_list(core.avg_util, UTILIZATION_DECIMALS),
-        round_list(core.min_load / cap, UTILIZATION_DECIMALS),
-        round_list(core.p90_max_load / cap, UTILIZATION_DECIMALS))
-    out = []
-    for i, (start, end, current, thr, quantile, max_l, min_l, avg_l, std_l, p90_max, p90_avg, p10_min,
-            max_u, avg_u, min_u, p90_max_u) in enumerate(columns):
-        rec, risk = recs[i], risks[i]
-        out.append(Analysis(
-            summary={"forecast_period_hours": fb.hours, "period_start": start, "period_end": end,
-                     "current_capacity": current, "scaling_threshold": thr, "sizing_quantile": quantile,
-                     "action": rec.action, "urgency": rec.urgency, "recommended_capacity": rec.recommended_capacity,
-                     "risk_level": risk["risk_level"], "p90_risk_level": risk["p90_risk_level"],
-                     "message": rec.message},
-            load_statistics={"max_load": max_l, "min_load": min_l, "avg_load": avg_l, "std_load": std_l,
-                             "p90_max_load": p90_max, "p90_avg_load": p90_avg, "p10_min_load": p10_min},
-            utilization_statistics={"max_utilization": max_u, "avg_utilization": avg_u,
-                                    "min_utilization": min_u, "p90_max_utilization": p90_max_u},
-            risk_assessment=risk, hourly_patterns=patterns[i], recommendations=rec,
-            scaling_scenarios=scenarios[i], scaling_schedule=schedules[i], cost=costs[i]))
-    return out
+    return dict_rows(
+        max_utilization=round_list(core.max_util, UTILIZATION_DECIMALS),
+        avg_utilization=round_list(core.avg_util, UTILIZATION_DECIMALS),
+        min_utilization=round_list(core.min_load / cap, UTILIZATION_DECIMALS),
+        p90_max_utilization=round_list(core.p90_max_load / cap, UTILIZATION_DECIMALS))
 
 
 def _cost_summaries(fb: ForecastBatch, pb: PlanBatch, static_capacity: np.ndarray, recs: list[Recommendation],

@@ -5,9 +5,11 @@ import numpy as np
 
 from planning.forecast import ForecastBatch
 from planning.rounding import LOAD_DECIMALS
+from planning.rows import dict_rows
 
 HOUR_KEYS = [str(h) for h in range(24)]
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_DAY_NAMES = np.array(DAY_NAMES)
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
@@ -64,15 +66,15 @@ def hourly_pattern_dicts(arrays: dict[str, np.ndarray]) -> list[dict]:
     by_hour = np.round(arrays["by_hour"], LOAD_DECIMALS)
     by_day = np.round(arrays["by_day"], LOAD_DECIMALS)
     complete = (~np.isnan(by_hour).any(axis=1) & ~np.isnan(by_day).any(axis=1)).tolist()
-    out = []
-    for hours, days, whole, peak_h, low_h, peak_d, low_d in zip(
-            by_hour.tolist(), by_day.tolist(), complete, arrays["peak_hour"].tolist(),
-            arrays["low_hour"].tolist(), arrays["peak_day"].tolist(), arrays["low_day"].tolist()):
+    hour_means, day_means = [], []
+    for hours, days, whole in zip(by_hour.tolist(), by_day.tolist(), complete):
         if whole:
-            hour_means, day_means = dict(zip(HOUR_KEYS, hours)), dict(zip(DAY_NAMES, days))
+            hour_means.append(dict(zip(HOUR_KEYS, hours)))
+            day_means.append(dict(zip(DAY_NAMES, days)))
         else:
-            hour_means = {k: v for k, v in zip(HOUR_KEYS, hours) if v == v}   # v != v: NaN, hour not covered
-            day_means = {k: v for k, v in zip(DAY_NAMES, days) if v == v}
-        out.append({"peak_hour": peak_h, "low_hour": low_h, "peak_day": DAY_NAMES[peak_d],
-                    "low_day": DAY_NAMES[low_d], "avg_load_by_hour": hour_means, "avg_load_by_day": day_means})
-    return out
+            hour_means.append({k: v for k, v in zip(HOUR_KEYS, hours) if v == v})   # v != v: NaN, not covered
+            day_means.append({k: v for k, v in zip(DAY_NAMES, days) if v == v})
+    return dict_rows(
+        peak_hour=arrays["peak_hour"].tolist(), low_hour=arrays["low_hour"].tolist(),
+        peak_day=_DAY_NAMES[arrays["peak_day"]].tolist(), low_day=_DAY_NAMES[arrays["low_day"]].tolist(),
+        avg_load_by_hour=hour_means, avg_load_by_day=day_means)

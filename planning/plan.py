@@ -2,26 +2,45 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from planning.errors import PlanValidationError
 
-# field: (default, optional, check, reason). Checks use & and | so they work on numbers and on arrays [N].
+
+@dataclass(frozen=True, slots=True)
+class NumberRule:
+    """How a number field is read and checked, for a Plan and for a PlanBatch column alike."""
+
+    check: Callable                   # & and |, not `and`/`or`, so that it works on a number and on an array [N]
+    reason: str                       # the error when check fails
+    default: float | None = None      # None, unless optional: the field is required
+    optional: bool = False            # may be left out: None in a Plan, NaN in a PlanBatch
+
+
+@dataclass(frozen=True, slots=True)
+class IntegerRule:
+    """An hour count: its default and the smallest value allowed."""
+
+    default: int
+    minimum: int
+
+
 NUMBER_RULES = {
-    "current_capacity": (None, False, lambda v: v > 0, "must be > 0"),
-    "scaling_threshold": (0.8, False, lambda v: (v > 0) & (v <= 1), "must be in (0, 1]"),
-    "quantile": (0.9, False, lambda v: (v == 0.5) | (v == 0.9), "must be 0.5 or 0.9"),
-    "headroom": (0.10, False, lambda v: v >= 0, "must be >= 0"),
-    "hysteresis": (0.20, False, lambda v: v >= 0, "must be >= 0"),
-    "unit_capacity": (None, True, lambda v: v > 0, "must be > 0"),
-    "unit_cost_per_hour": (None, True, lambda v: v >= 0, "must be >= 0"),
-    "min_capacity": (None, True, lambda v: v >= 0, "must be >= 0"),
-    "max_capacity": (None, True, lambda v: v > 0, "must be > 0"),
+    "current_capacity": NumberRule(lambda v: v > 0, "must be > 0"),
+    "scaling_threshold": NumberRule(lambda v: (v > 0) & (v <= 1), "must be in (0, 1]", default=0.8),
+    "quantile": NumberRule(lambda v: (v == 0.5) | (v == 0.9), "must be 0.5 or 0.9", default=0.9),
+    "headroom": NumberRule(lambda v: v >= 0, "must be >= 0", default=0.10),
+    "hysteresis": NumberRule(lambda v: v >= 0, "must be >= 0", default=0.20),
+    "unit_capacity": NumberRule(lambda v: v > 0, "must be > 0", optional=True),
+    "unit_cost_per_hour": NumberRule(lambda v: v >= 0, "must be >= 0", optional=True),
+    "min_capacity": NumberRule(lambda v: v >= 0, "must be >= 0", optional=True),
+    "max_capacity": NumberRule(lambda v: v > 0, "must be > 0", optional=True),
 }
-INTEGER_RULES = {"lead_time_hours": (1, 0), "min_hold_hours": (3, 1)}   # field: (default, minimum)
+INTEGER_RULES = {"lead_time_hours": IntegerRule(default=1, minimum=0),
+                 "min_hold_hours": IntegerRule(default=3, minimum=1)}
 BOUNDS_REASON = "must be >= min_capacity"
 
 
@@ -48,7 +67,7 @@ class Plan:
             raise PlanValidationError({"plan": "must be a JSON object"})
         errors: dict[str, str] = {}
         values = {name: _read_number(data, name, rule, errors) for name, rule in NUMBER_RULES.items()}
-        values.update({name: _read_integer(data, name, *rule, errors) for name, rule in INTEGER_RULES.items()})
+        values.update({name: _read_integer(data, name, rule, errors) for name, rule in INTEGER_RULES.items()})
         low, high = values["min_capacity"], values["max_capacity"]
         if low is not None and high is not None and low > high and "max_capacity" not in errors:
             errors["max_capacity"] = BOUNDS_REASON
@@ -57,34 +76,33 @@ class Plan:
         return cls(**values)
 
 
-def _read_number(data: Mapping, name: str, rule, errors: dict):
-    default, optional, check, reason = rule
+def _read_number(data: Mapping, name: str, rule: NumberRule, errors: dict):
     value = data.get(name)
     if value is None:
-        if default is None and not optional:
+        if rule.default is None and not rule.optional:
             errors[name] = "is required"
-        return default
+        return rule.default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors[name] = "must be a number"
-        return default
+        return rule.default
     value = float(value)
     if not math.isfinite(value):
         errors[name] = "must be a finite number"
-    elif not check(value):
-        errors[name] = reason
+    elif not rule.check(value):
+        errors[name] = rule.reason
     return value
 
 
-def _read_integer(data: Mapping, name: str, default: int, minimum: int, errors: dict) -> int:
+def _read_integer(data: Mapping, name: str, rule: IntegerRule, errors: dict) -> int:
     value = data.get(name)
     if value is None:
-        return default
+        return rule.default
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or (isinstance(value, float) and not value.is_integer()):
         errors[name] = "must be an integer"
-        return default
-    if value < minimum:
-        errors[name] = f"must be >= {minimum}"
+        return rule.default
+    if value < rule.minimum:
+        errors[name] = f"must be >= {rule.minimum}"
     return int(value)
 
 
@@ -108,23 +126,23 @@ class PlanBatch:
     def __post_init__(self):
         n = np.shape(self.current_capacity)[0] if np.ndim(self.current_capacity) == 1 else -1
         errors: dict[str, str] = {}
-        for name, (_, optional, check, reason) in NUMBER_RULES.items():
+        for name, rule in NUMBER_RULES.items():
             column = np.asarray(getattr(self, name), dtype=np.float64)
             object.__setattr__(self, name, column)
             if column.shape != (n,):
                 errors[name] = f"must be a 1-D array of {n} values"
                 continue
-            given = ~np.isnan(column) if optional else np.ones(n, dtype=bool)
+            given = ~np.isnan(column) if rule.optional else np.ones(n, dtype=bool)
             with np.errstate(invalid="ignore"):
-                bad = given & ~(np.isfinite(column) & check(column))
+                bad = given & ~(np.isfinite(column) & rule.check(column))
             if bad.any():
-                errors[name] = f"{reason} (plan {int(np.argmax(bad))})"
-        for name, (_, minimum) in INTEGER_RULES.items():
+                errors[name] = f"{rule.reason} (plan {int(np.argmax(bad))})"
+        for name, rule in INTEGER_RULES.items():
             column = np.asarray(getattr(self, name))
             if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
                 errors[name] = f"must be a 1-D integer array of {n} values"
-            elif (column < minimum).any():
-                errors[name] = f"must be >= {minimum} (plan {int(np.argmax(column < minimum))})"
+            elif (column < rule.minimum).any():
+                errors[name] = f"must be >= {rule.minimum} (plan {int(np.argmax(column < rule.minimum))})"
             else:
                 object.__setattr__(self, name, column.astype(np.int64))
         if not errors:

@@ -8,6 +8,7 @@ import numpy as np
 from planning.forecast import ForecastBatch
 from planning.plan import PlanBatch
 from planning.rounding import LOAD_DECIMALS, PERCENT_DECIMALS, capacity_list, round_list
+from planning.rows import dict_rows, split_rows
 from planning.sizing import ceil_capacity
 from planning.units import has_cost, has_units, static_cost, unit_size
 
@@ -103,48 +104,38 @@ def schedule_dicts(fb: ForecastBatch, pb: PlanBatch, core: ScheduleCore) -> list
     n, hours = core.capacity.shape
     capacity_hours = core.capacity.sum(axis=1)
     static_hours = core.static_capacity * hours
-    saving_pct = (1.0 - capacity_hours / static_hours) * 100.0
-    hourly = np.round(core.capacity, LOAD_DECIMALS).tolist()
+    change_hours = split_rows(np.nonzero(core.changed)[1].tolist(), core.changed.sum(axis=1))
+    gap_rows, gap_cols = np.nonzero(core.uncovered)                          # plan after plan
+    gap_stamps = np.datetime_as_string(fb.start[gap_rows] + gap_cols.astype("timedelta64[h]"), unit="s").tolist()
+    uncovered = split_rows(gap_stamps, core.uncovered.sum(axis=1))
+    out = dict_rows(
+        start=np.datetime_as_string(fb.start, unit="s").tolist(), hours=[hours] * n,
+        lead_time_hours=pb.lead_time_hours.tolist(), min_hold_hours=pb.min_hold_hours.tolist(),
+        min_capacity=capacity_list(pb.min_capacity), max_capacity=capacity_list(pb.max_capacity),
+        capacity=np.round(core.capacity, LOAD_DECIMALS).tolist(),
+        change_hours=change_hours, scaling_actions=[len(c) for c in change_hours],
+        capacity_hours=round_list(capacity_hours, LOAD_DECIMALS), static_capacity=capacity_list(core.static_capacity),
+        static_capacity_hours=round_list(static_hours, LOAD_DECIMALS),
+        saving_capacity_hours=round_list(static_hours - capacity_hours, LOAD_DECIMALS),
+        saving_percent=round_list((1.0 - capacity_hours / static_hours) * 100.0, PERCENT_DECIMALS),
+        uncovered_hours=[len(u) for u in uncovered], uncovered_timestamps=uncovered)
+    _add_instances_and_cost(pb, core, out)
+    return out
+
+
+def _add_instances_and_cost(pb: PlanBatch, core: ScheduleCore, out: list[dict]) -> None:
+    """Hourly instances for plans with unit fields, and the schedule's cost against the static peak's."""
+    n, hours = core.capacity.shape
     unit_rows, cost_rows = has_units(pb), has_cost(pb)
     priced = np.flatnonzero(unit_rows | cost_rows)                           # only these need instances
     unit = unit_size(pb)[priced, None]
     hourly_instances = np.zeros((n, hours), dtype=np.int64)
     hourly_instances[priced] = ceil_capacity(core.capacity[priced] / unit)
     cost = (hourly_instances * pb.unit_cost_per_hour[:, None]).sum(axis=1)  # NaN without a unit cost
-    static_costs = static_cost(core.static_capacity, pb, hours)                  # NaN without a unit cost
-    unit_rows, cost_rows = unit_rows.tolist(), cost_rows.tolist()
-
-    change_rows, change_cols = np.nonzero(core.changed)
-    change_cols = change_cols.tolist()                                      # hour offsets, plan after plan
-    change_bounds = np.concatenate([[0], np.cumsum(core.changed.sum(axis=1))]).tolist()
-
-    gap_rows, gap_cols = np.nonzero(core.uncovered)
-    gap_stamps = np.datetime_as_string(fb.start[gap_rows] + gap_cols.astype("timedelta64[h]"), unit="s").tolist()
-    gap_bounds = np.concatenate([[0], np.cumsum(core.uncovered.sum(axis=1))]).tolist()
-
-    starts = np.datetime_as_string(fb.start, unit="s").tolist()
-    columns = zip(starts, hourly, pb.lead_time_hours.tolist(), pb.min_hold_hours.tolist(),
-                  capacity_list(pb.min_capacity), capacity_list(pb.max_capacity),
-                  round_list(capacity_hours, LOAD_DECIMALS), capacity_list(core.static_capacity),
-                  round_list(static_hours, LOAD_DECIMALS), round_list(static_hours - capacity_hours, LOAD_DECIMALS),
-                  round_list(saving_pct, PERCENT_DECIMALS))
-    out = []
-    for i, (start, caps, lead, hold, low, high, cap_hours, static, static_h, saving_h, saving_p) in enumerate(columns):
-        a, b = change_bounds[i], change_bounds[i + 1]
-        g0, g1 = gap_bounds[i], gap_bounds[i + 1]
-        item = {
-            "start": start, "hours": hours, "lead_time_hours": lead, "min_hold_hours": hold,
-            "min_capacity": low, "max_capacity": high, "capacity": caps,
-            "change_hours": change_cols[a:b],
-            "scaling_actions": b - a, "capacity_hours": cap_hours, "static_capacity": static,
-            "static_capacity_hours": static_h, "saving_capacity_hours": saving_h, "saving_percent": saving_p,
-            "uncovered_hours": g1 - g0, "uncovered_timestamps": gap_stamps[g0:g1],
-        }
-        if unit_rows[i]:
-            item["instances"] = hourly_instances[i].tolist()
-        if cost_rows[i]:
-            item["cost"] = round(float(cost[i]), LOAD_DECIMALS)
-            item["static_cost"] = round(float(static_costs[i]), LOAD_DECIMALS)
-            item["saving"] = round(float(static_costs[i] - cost[i]), LOAD_DECIMALS)
-        out.append(item)
-    return out
+    static_costs = static_cost(core.static_capacity, pb, hours)              # NaN without a unit cost
+    for i in np.flatnonzero(unit_rows).tolist():
+        out[i]["instances"] = hourly_instances[i].tolist()
+    for i in np.flatnonzero(cost_rows).tolist():                             # after "instances" in each dict
+        out[i]["cost"] = round(float(cost[i]), LOAD_DECIMALS)
+        out[i]["static_cost"] = round(float(static_costs[i]), LOAD_DECIMALS)
+        out[i]["saving"] = round(float(static_costs[i] - cost[i]), LOAD_DECIMALS)

@@ -26,9 +26,14 @@ def ceil_capacity(raw: np.ndarray) -> np.ndarray:
     return np.ceil(raw * (1 - _CEIL_SLACK))
 
 
+def sizes_on_p90(pb: PlanBatch) -> np.ndarray:
+    """[N] bool: the plan sizes on the p90 (quantile 0.9, the default), else on the median (quantile 0.5)."""
+    return pb.quantile > 0.7
+
+
 def sizing_load(fb: ForecastBatch, pb: PlanBatch) -> np.ndarray:
-    """The band each plan sizes on: p90 by default, the median when quantile is 0.5."""
-    return np.where((pb.quantile > 0.7)[:, None], fb.p90, fb.median)  # [N, H]
+    """The band each plan sizes on, hour by hour."""
+    return np.where(sizes_on_p90(pb)[:, None], fb.p90, fb.median)  # [N, H]
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,51 @@ def _compared(report: dict, horizon: str, baseline: str, name: str) -> str:
     return f"model/{name} {ratio_text(c)} over {c['groups']} groups of {report['cases']} cases"
 
 
+def _print_speed(s: dict) -> None:
+    print("\n== speed: 168-hour p10/p50/p90 forecast from 672 h of history, its backtest included ==")
+    r = s["rounds"]
+    print(f"(median of {len(r['batch1_ms'])} rounds; the range shows how much this host's speed moved between them)")
+    print(f"batch 1:     {s['batch1_ms']:8.2f} ms                 target <= 3 ms      {_check(s['batch1_ms'] <= 3)}"
+          f"   ({_spread(r['batch1_ms'])} ms)")
+    print(f"batch 1000:  {s['batch1000_ms']:8.1f} ms = {s['batch1000_ms_per_series']:.3f} ms/series"
+          f"   target <= 0.5 ms    {_check(s['batch1000_ms_per_series'] <= 0.5)}"
+          f"   ({_spread(r['batch1000_ms'], 1e-3)} ms/series)")
+    print(f"original one-step rollout x168, batch 1: {s['original_batch1_ms']:.1f} ms ({_spread(r['original_batch1_ms'])}) "
+          f"-> new is {s['speedup_vs_original']:.0f}x faster")
+
+
+def _accuracy(forecaster, csv) -> dict:
+    """The held-out flights and generated sets, printed; their reports for the JSON file."""
+    columns, first = read_hourly_csv(csv)
+    real = evaluate(forecaster, rolling_origins(columns, first))
+    synthetic = evaluate(forecaster, synthetic_cases(), with_mstl=False)
+    print(f"\n== accuracy: held-out last 35% of {Path(csv).name} "
+          f"({real['cases']} cases: 12 origins x {len(columns)} series, 672 h history) ==")
+    for h, r in real["horizons"].items():
+        mstl = r.get("mase_mstl", float("nan"))
+        best = min(mstl, r["mase_seasonal_naive_weekly"])
+        print(f"{h:>4}h MASE model {r['mase_model']:.3f} | weekly naive {r['mase_seasonal_naive_weekly']:.3f} "
+              f"| daily naive {r['mase_seasonal_naive_daily']:.3f} | MSTL {mstl:.3f} "
+              f"| model/best classical {r['mase_model'] / best:.3f} | coverage {r['coverage_10_90']:.3f}")
+        print(f"      <= weekly naive: {_check(r['mase_model'] <= r['mase_seasonal_naive_weekly'])}; "
+              f"< MSTL: {_check(r['mase_model'] < mstl)}; 10% below best classical (aim): "
+              f"{_check(r['mase_model'] <= 0.9 * best)}; coverage in 0.75-0.85: "
+              f"{_check(0.75 <= r['coverage_10_90'] <= 0.85)}")
+        print(f"      {_compared(real, h, 'seasonal_naive_weekly', 'weekly naive')}")
+        print(f"      {_compared(real, h, 'mstl', 'MSTL')}")
+    print(f"  (groups: the origins, each the same week of the {len(columns)} series; the intervals resample them)")
+    print(f"\n== accuracy: held-out generated set ({synthetic['cases']} cases) ==")
+    for h, r in synthetic["horizons"].items():
+        ratio = r["mase_model"] / r["mase_seasonal_naive_weekly"]
+        print(f"{h:>4}h MASE model {r['mase_model']:.3f} | weekly naive {r['mase_seasonal_naive_weekly']:.3f} "
+              f"| ratio {ratio:.3f} (target <= 0.85: {_check(ratio <= 0.85)}) "
+              f"| coverage {r['coverage_10_90']:.3f} ({_check(0.75 <= r['coverage_10_90'] <= 0.85)})")
+        print(f"      {_compared(synthetic, h, 'seasonal_naive_weekly', 'weekly naive')}")
+    print("  (groups: the generated series, each with its origins; the intervals resample them)")
+    return {name: {k: v for k, v in report.items() if k != "_outputs"}
+            for name, report in (("real", real), ("synthetic", synthetic))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", default=None)
@@ -104,49 +149,12 @@ def main() -> int:
     if not forecaster.info["loaded"]:
         print("model not loaded:", forecaster.info["error"])
         return 1
-    print(f"model {forecaster.info['name']} {forecaster.info['version']} from {forecaster.info['model_dir']}; "
+    print(f"model {forecaster.info['name']} {forecaster.info['version']} from {args.model_dir or 'the shipped artifacts'}; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads, encoder precision {forecaster.info['precision']}")
     result = {"model": forecaster.info, "speed": speed(forecaster)}
-    s = result["speed"]
-    print("\n== speed: 168-hour p10/p50/p90 forecast from 672 h of history, its backtest included ==")
-    r = s["rounds"]
-    print(f"(median of {len(r['batch1_ms'])} rounds; the range shows how much this host's speed moved between them)")
-    print(f"batch 1:     {s['batch1_ms']:8.2f} ms                 target <= 3 ms      {_check(s['batch1_ms'] <= 3)}"
-          f"   ({_spread(r['batch1_ms'])} ms)")
-    print(f"batch 1000:  {s['batch1000_ms']:8.1f} ms = {s['batch1000_ms_per_series']:.3f} ms/series"
-          f"   target <= 0.5 ms    {_check(s['batch1000_ms_per_series'] <= 0.5)}"
-          f"   ({_spread(r['batch1000_ms'], 1e-3)} ms/series)")
-    print(f"original one-step rollout x168, batch 1: {s['original_batch1_ms']:.1f} ms ({_spread(r['original_batch1_ms'])}) "
-          f"-> new is {s['speedup_vs_original']:.0f}x faster")
+    _print_speed(result["speed"])
     if not args.skip_accuracy:
-        columns, first = read_hourly_csv(args.csv)
-        real = evaluate(forecaster, rolling_origins(columns, first))
-        synthetic = evaluate(forecaster, synthetic_cases(), with_mstl=False)
-        result["real"] = {k: v for k, v in real.items() if k != "_outputs"}
-        result["synthetic"] = {k: v for k, v in synthetic.items() if k != "_outputs"}
-        print(f"\n== accuracy: held-out last 35% of {Path(args.csv).name} "
-              f"({real['cases']} cases: 12 origins x {len(columns)} series, 672 h history) ==")
-        for h, r in real["horizons"].items():
-            mstl = r.get("mase_mstl", float("nan"))
-            best = min(mstl, r["mase_seasonal_naive_weekly"])
-            print(f"{h:>4}h MASE model {r['mase_model']:.3f} | weekly naive {r['mase_seasonal_naive_weekly']:.3f} "
-                  f"| daily naive {r['mase_seasonal_naive_daily']:.3f} | MSTL {mstl:.3f} "
-                  f"| model/best classical {r['mase_model'] / best:.3f} | coverage {r['coverage_10_90']:.3f}")
-            print(f"      <= weekly naive: {_check(r['mase_model'] <= r['mase_seasonal_naive_weekly'])}; "
-                  f"< MSTL: {_check(r['mase_model'] < mstl)}; 10% below best classical (aim): "
-                  f"{_check(r['mase_model'] <= 0.9 * best)}; coverage in 0.75-0.85: "
-                  f"{_check(0.75 <= r['coverage_10_90'] <= 0.85)}")
-            print(f"      {_compared(real, h, 'seasonal_naive_weekly', 'weekly naive')}")
-            print(f"      {_compared(real, h, 'mstl', 'MSTL')}")
-        print(f"  (groups: the origins, each the same week of the {len(columns)} series; the intervals resample them)")
-        print(f"\n== accuracy: held-out generated set ({synthetic['cases']} cases) ==")
-        for h, r in synthetic["horizons"].items():
-            ratio = r["mase_model"] / r["mase_seasonal_naive_weekly"]
-            print(f"{h:>4}h MASE model {r['mase_model']:.3f} | weekly naive {r['mase_seasonal_naive_weekly']:.3f} "
-                  f"| ratio {ratio:.3f} (target <= 0.85: {_check(ratio <= 0.85)}) "
-                  f"| coverage {r['coverage_10_90']:.3f} ({_check(0.75 <= r['coverage_10_90'] <= 0.85)})")
-            print(f"      {_compared(synthetic, h, 'seasonal_naive_weekly', 'weekly naive')}")
-        print("  (groups: the generated series, each with its origins; the intervals resample them)")
+        result.update(_accuracy(forecaster, args.csv))
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_model.json").write_text(json.dumps(result, indent=1) + "\n")

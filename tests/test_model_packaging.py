@@ -14,7 +14,7 @@ from models.serving_config import ServingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = {".venv", ".git", "node_modules", "build", "dist", "__pycache__", ".pytest_cache", ".hypothesis"}
-URL = re.compile(r"\w+://\S*")
+URL = re.compile(r"\w+://\S*|^/api/\S*$")   # a URL, or a path of this service's own API (a recorded response)
 POSIX = re.compile(r"(?:^|[\s\"'=(,:])(/[\w.-]+(?:/[\w.-]+)+)")
 WINDOWS = re.compile(r"(?:^|[\s\"'=(,])([A-Za-z]:[\\/]\S*)")
 
@@ -85,7 +85,8 @@ def test_the_path_check_finds_posix_and_windows_paths_but_not_urls():
     assert absolute_paths({"a": "/work/shared/x.csv", "b": ["see C:\\data\\x.csv"]}) == ["/work/shared/x.csv",
                                                                                           "C:\\data\\x.csv"]
     assert absolute_paths({"url": "http://127.0.0.1:5000/api/health", "rel": "../shared/data/x.csv",
-                           "volume": "redis-data:/data", "prose": "chosen on (benchmarks/validate_model.py)"}) == []
+                           "volume": "redis-data:/data", "prose": "chosen on (benchmarks/validate_model.py)",
+                           "status_url": "/api/jobs/abc/results"}) == []
 
 
 def test_the_shipped_model_records_its_data_relative_and_serving_options_only():

@@ -83,6 +83,7 @@ class Forecaster:
 
     def forecast(self, histories: Sequence[np.ndarray], last_timestamps: Sequence[datetime],
                  hours_ahead: int | Sequence[int]) -> list[ForecastOutput]:
+        """p10/median/p90 of each history's next ``hours_ahead`` hours after its last timestamp, in one pass."""
         if self.network is None:
             raise ModelNotLoaded(self._info["error"] or "no model loaded")
         series, epochs, horizons = validate(histories, last_timestamps, hours_ahead)

@@ -88,9 +88,9 @@ def browser():
 
 @pytest.fixture
 def console(browser, console_url, request):
-    """A fresh 1366x768 page on the dashboard, ready (its scripts have run)."""
+    """A fresh 1366x768 page on the dashboard in a UTC browser, ready (its scripts have run)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True,
-                                  base_url=console_url)
+                                  base_url=console_url, timezone_id="UTC")
     page = context.new_page()
     page.set_default_timeout(30_000)
     cp = ConsolePage(page, request.node.name)

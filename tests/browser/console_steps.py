@@ -7,8 +7,9 @@ from pathlib import Path
 from tests.live_stack import http
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ADVANCED = {"unit_capacity", "unit_cost_per_hour", "lead_time_hours", "min_hold_hours", "quantile", "timestamp"}
-# A fixed last observed hour, so the page and a direct API call make the very same request.
+ADVANCED = {"unit_capacity", "unit_cost_per_hour", "lead_time_hours", "min_hold_hours", "quantile"}
+# A fixed last observed hour (typed in the display zone, UTC in the `console` fixture), so the page and a
+# direct API call make the very same request.
 LAST_HOUR = "2024-01-15T10:00"
 BUTTONS = {"forecast": "#btn-forecast", "recommend": "#btn-recommend", "analyze": "#btn-analyze"}
 
@@ -41,11 +42,16 @@ def number(text: str) -> float:
 
 
 def card_value(page, key: str) -> str:
-    return page.inner_text(f"[data-key={key}]")
+    return page.text_content(f"[data-key={key}]")  # also inside a closed <details>
 
 
 def card_number(page, key: str) -> float:
     return number(card_value(page, key))
+
+
+def close_advanced(page) -> None:
+    """Close the "Units, cost and timing" section (the page must open it to show an error inside)."""
+    page.eval_on_selector("#advanced", "d => { d.open = false; }")
 
 
 def page_state(page) -> dict:

@@ -47,7 +47,7 @@ def test_uploaded_history_changes_the_forecast(console, console_url):
     assert len(sent["history"]) == 21 * 24 - 3 and "current_load" not in sent
     status, api = api_post(console_url, "/api/forecast", sent)
     assert status == 200 and api["history_source"] == "provided"
-    assert card_value(page, "history_source") == "Provided"
+    assert card_value(page, "history_source").startswith(f"your history: {api['history_hours']:,} hours")
     assert card_number(page, "history_hours") == api["history_hours"]
     assert card_number(page, "gaps_filled") == api["gaps_filled"] == 3
     status_text = page.inner_text("#history-status")
@@ -171,7 +171,7 @@ def test_week_analysis_of_an_uploaded_history_with_costs(console, console_url):
         cells = page.locator("#scenarios-table tbody tr", has_text=name.replace("_", " ")).inner_text().split("\t")
         assert number(cells[3]) == pytest.approx(scenario["cost"], abs=0.01)
         assert number(cells[4]) == pytest.approx(scenario["saving_vs_static_peak"], abs=0.01)
-    assert card_value(page, "history_source") == "Provided"
+    assert card_value(page, "history_source").startswith("your history")
     page.set_viewport_size({"width": 1366, "height": 900})
     page.evaluate("() => window.scrollTo(0, 0)")
     page.mouse.move(0, 0)  # no hover highlight in the picture

@@ -1,9 +1,13 @@
 // Console wiring: actions, busy state, job progress, health banner and the batch panel.
 import { cancelJob, fetchAllResults, getHealth, request, resultsCsvUrl, submitAndWait, waitForJob } from "./api.js";
 import { BatchTable, parsePlansCsv, renderPortfolio, SAMPLE_CSV } from "./batch.js";
-import { clearErrors, currentHistory, describeHistory, forecastRequest, readForm, showError, wireHistory } from "./form.js";
-import { forecastOf, renderResult } from "./results.js";
+import { afterZoneChange, clearErrors, currentHistory, describeHistory, forecastRequest, labelOf, readForm, showError,
+  typedInstant, wireHistory } from "./form.js";
+import { forecastOf, redrawResult, renderResult, showResultError } from "./results.js";
 import { chartSummary } from "./charts.js";
+import { number } from "./format.js";
+import { currentLevel } from "./risk.js";
+import { displayZone, setDisplayZone, zoneChoices } from "./timezone.js";
 
 const $ = (id) => document.getElementById(id);
 const ENDPOINTS = {
@@ -48,7 +52,7 @@ function showJob(prefix, job) {
     bar.value = done;
   } else bar.removeAttribute("value"); // indeterminate while queued
   const statusEl = prefix === "job" ? $("job-status") : $("batch-job-status");
-  const counts = total > 0 ? ` · ${done.toLocaleString()} of ${total.toLocaleString()}` : "";
+  const counts = total > 0 ? ` · ${number(done)} of ${number(total)}` : "";
   statusEl.textContent = `Job ${job.status}${counts}`;
 }
 
@@ -59,10 +63,17 @@ const ACTION_NAMES = { forecast: "Forecast", recommend: "Recommendations", analy
 /** One sentence for screen readers when a result arrives (the results area itself is not live). */
 function announce(action, body) {
   const rec = body.recommendations || body.analysis?.recommendations;
-  const risk = body.analysis?.risk_assessment?.risk_level;
+  const risk = rec && currentLevel(rec, body.analysis?.risk_assessment || null).level;
   $("announce").textContent = `${ACTION_NAMES[action]} ready.`
-    + (rec ? ` ${rec.action.replace(/_/g, " ")}, ${rec.urgency} urgency.` : "")
-    + (risk ? ` ${risk} risk.` : "");
+    + (rec ? ` ${rec.action.replace(/_/g, " ")}, ${rec.urgency} urgency, ${risk} risk at the current capacity.` : "");
+}
+
+/** A request that failed (or was refused before sending): its errors by the inputs, no result left standing. */
+function fail(action, err) {
+  state.response = null;
+  setStatus(action, "error");
+  showError(err);
+  showResultError(err, labelOf);
 }
 
 async function runAction(action) {
@@ -72,7 +83,8 @@ async function runAction(action) {
   try {
     form = readForm({ hoursAhead: action === "analyze" ? ANALYSIS_HOURS : undefined });
   } catch (err) {
-    showError(err);
+    state.request = null;
+    fail(action, err);
     return;
   }
   // A bare forecast sends only what /api/forecast takes; the chart still shows the form's capacity.
@@ -103,10 +115,7 @@ async function runAction(action) {
     if (window.matchMedia("(max-width: 860px)").matches) $("results").scrollIntoView({ block: "start" });
   } catch (err) {
     if (err.name === "AbortError") setStatus(action, "cancelled");
-    else {
-      setStatus(action, "error");
-      showError(err);
-    }
+    else fail(action, err);
   } finally {
     progressBox.hidden = true;
     jobAbort = null;
@@ -179,7 +188,7 @@ async function readBatchFile(e) {
     if (parsed.error) $("plans-error").textContent = parsed.error;
     else {
       batchPlans = parsed.plans;
-      $("batch-status").textContent = `${parsed.plans.length.toLocaleString()} plans read from ${file.name}`;
+      $("batch-status").textContent = `${number(parsed.plans.length)} plans read from ${file.name}`;
     }
   }
   $("btn-batch").disabled = running || !batchPlans;
@@ -200,7 +209,7 @@ async function runBatch() {
     $("batch-job-status").textContent = "Reading results…";
     const rows = await fetchAllResults(body.job_id, {
       onPage: (n, total) => {
-        $("batch-job-status").textContent = `Reading results ${n.toLocaleString()} of ${Number(total).toLocaleString()}`;
+        $("batch-job-status").textContent = `Reading results ${number(n)} of ${number(total)}`;
       },
     });
     state.batch = { jobId: body.job_id, job, rows: rows.length };
@@ -224,9 +233,30 @@ async function runBatch() {
   }
 }
 
+// ---- display time zone ---------------------------------------------------------------------
+
+function showZone() {
+  $("footer-zone").textContent = displayZone();
+}
+
+function wireZone() {
+  const select = $("display-zone");
+  select.replaceChildren(...zoneChoices().map((z) => new Option(z.replace(/_/g, " "), z, false, z === displayZone())));
+  select.addEventListener("change", () => {
+    const typed = typedInstant();                   // the hour typed in the old zone, kept as an instant
+    if (!setDisplayZone(select.value)) return;
+    afterZoneChange(typed);
+    showZone();
+    redrawResult();
+    if (state.response) describeHistory(forecastOf(state.response).meta);
+  });
+  showZone();
+}
+
 // ---- wiring --------------------------------------------------------------------------------
 
 function init() {
+  wireZone();
   wireHistory();
   $("plan-form").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -1,6 +1,5 @@
 // Batch of plans: read the CSV, run the job, show its per-plan results sortable by risk and saving.
-import { fmtNumber } from "./charts.js";
-import { humanize } from "./cards.js";
+import { capacity, humanize, number, percent } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_ROWS = 50;
@@ -73,15 +72,15 @@ const COLUMNS = [
   { key: "action", label: "Action", value: (r) => rec(r).action,
     text: (r) => (r.success ? `${humanize(rec(r).action)} · ${rec(r).urgency}` : "–") },
   { key: "current", label: "Current", numeric: true, value: (r) => rec(r).current_capacity,
-    text: (r) => fmtNumber(rec(r).current_capacity) },
+    text: (r) => capacity(rec(r).current_capacity) },
   { key: "recommended", label: "Recommended", numeric: true, value: (r) => rec(r).recommended_capacity,
-    text: (r) => fmtNumber(rec(r).recommended_capacity) },
+    text: (r) => capacity(rec(r).recommended_capacity) },
   { key: "change", label: "Change", numeric: true, sortable: true, value: (r) => rec(r).capacity_change_percent,
-    text: (r) => (r.success ? `${fmtNumber(rec(r).capacity_change_percent, 1)}%` : "–") },
+    text: (r) => (r.success ? percent(rec(r).capacity_change_percent) : "–") },
   { key: "saving", label: "Saving (cost)", numeric: true, sortable: true, value: costSaving,
-    text: (r) => fmtNumber(costSaving(r), 2) },
+    text: (r) => number(costSaving(r), 2) },
   { key: "saving_hours", label: "Saving (capacity·h)", numeric: true, sortable: true, value: capacityHoursSaving,
-    text: (r) => fmtNumber(capacityHoursSaving(r)) },
+    text: (r) => number(capacityHoursSaving(r)) },
   { key: "error", label: "Error", value: errorText, text: errorText },
 ];
 
@@ -160,7 +159,8 @@ export class BatchTable {
     }
     table.replaceChildren(thead, tbody);
     const pages = Math.max(1, Math.ceil(this.rows.length / PAGE_ROWS));
-    $("batch-page").textContent = `Page ${this.page + 1} of ${pages} · ${this.rows.length.toLocaleString()} plans`;
+    $("batch-page").textContent = `Page ${number(this.page + 1)} of ${number(pages)}`
+      + ` · ${number(this.rows.length)} plans`;
     $("batch-prev").disabled = this.page === 0;
     $("batch-next").disabled = this.page >= pages - 1;
   }
@@ -181,7 +181,7 @@ function stat(box, label, value, key) {
 }
 
 const countsText = (counts) => Object.entries(counts || {}).filter(([, n]) => n > 0)
-  .map(([name, n]) => `${n.toLocaleString()} ${humanize(name)}`).join(", ") || "–";
+  .map(([name, n]) => `${number(n)} ${humanize(name)}`).join(", ") || "–";
 
 /** The batch job's result: plan counts and the portfolio totals. */
 export function renderPortfolio(result) {
@@ -189,13 +189,13 @@ export function renderPortfolio(result) {
   box.replaceChildren();
   const p = result?.portfolio || {};
   const totals = p.totals || {};
-  stat(box, "Plans", `${fmtNumber(result?.plans)} (${fmtNumber(result?.failed)} failed)`, "plans");
+  stat(box, "Plans", `${number(result?.plans)} (${number(result?.failed)} failed)`, "plans");
   stat(box, "Risk", countsText(p.risk_counts), "risk_counts");
   stat(box, "Actions", countsText(p.action_counts), "action_counts");
-  stat(box, "Total capacity", `${fmtNumber(totals.current_capacity)} → ${fmtNumber(totals.recommended_capacity)}`,
+  stat(box, "Total capacity", `${capacity(totals.current_capacity)} → ${capacity(totals.recommended_capacity)}`,
     "capacity");
   if (totals.cost) {
-    stat(box, `Cost over the period`, `${fmtNumber(totals.cost.current, 2)} → ${fmtNumber(totals.cost.recommended, 2)}`,
+    stat(box, `Cost over the period`, `${number(totals.cost.current, 2)} → ${number(totals.cost.recommended, 2)}`,
       "cost");
   }
 }

@@ -61,8 +61,9 @@ function parseNumbers(lines) {
 }
 
 /**
- * Parse history text. Returns {history, count, kind, summary} ready to send as `history`,
- * {error} when a line cannot be read, or null when the text is empty.
+ * Parse history text. Returns {history, count, kind, lastLoad} ready to send as `history` (with firstMs and
+ * lastMs for timestamped rows), {error} when a line cannot be read, or null when the text is empty.
+ * Timestamps without a zone are UTC, as the API reads them.
  */
 export function parseHistory(text) {
   const lines = [];
@@ -81,15 +82,12 @@ export function parseHistory(text) {
   if (cols) {
     const { points, error } = parsePoints(dataLines, cols);
     if (error) return { error };
-    const span = `${points[0].timestamp} → ${points[points.length - 1].timestamp}`;
-    return { history: points, count: points.length, kind: "points",
-      summary: `${points.length.toLocaleString()} rows read (${span})`,
-      lastLoad: points[points.length - 1].load };
+    return { history: points, count: points.length, kind: "points", lastLoad: points[points.length - 1].load,
+      firstMs: parseUtc(points[0].timestamp), lastMs: Math.max(...points.map((p) => parseUtc(p.timestamp))) };
   }
   const { values, error } = parseNumbers(dataLines);
   if (error) return { error };
-  return { history: values, count: values.length, kind: "values",
-    summary: `${values.length.toLocaleString()} hourly values read`, lastLoad: values[values.length - 1] };
+  return { history: values, count: values.length, kind: "values", lastLoad: values[values.length - 1] };
 }
 
 /**

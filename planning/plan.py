@@ -1,4 +1,5 @@
-"""A capacity plan (what the user has and wants) and its columnar batch form, validated by one rule table."""
+"""A capacity plan (what the user has and wants) and its columnar batch form, checked against one table of
+options (planning.plan_options)."""
 from __future__ import annotations
 
 import math
@@ -8,21 +9,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from planning.errors import PlanValidationError
-
-# field: (default, optional, check, reason). Checks use & and | so they work on numbers and on arrays [N].
-NUMBER_RULES = {
-    "current_capacity": (None, False, lambda v: v > 0, "must be > 0"),
-    "scaling_threshold": (0.8, False, lambda v: (v > 0) & (v <= 1), "must be in (0, 1]"),
-    "quantile": (0.9, False, lambda v: (v == 0.5) | (v == 0.9), "must be 0.5 or 0.9"),
-    "headroom": (0.10, False, lambda v: v >= 0, "must be >= 0"),
-    "hysteresis": (0.20, False, lambda v: v >= 0, "must be >= 0"),
-    "unit_capacity": (None, True, lambda v: v > 0, "must be > 0"),
-    "unit_cost_per_hour": (None, True, lambda v: v >= 0, "must be >= 0"),
-    "min_capacity": (None, True, lambda v: v >= 0, "must be >= 0"),
-    "max_capacity": (None, True, lambda v: v > 0, "must be > 0"),
-}
-INTEGER_RULES = {"lead_time_hours": (1, 0), "min_hold_hours": (3, 1)}   # field: (default, minimum)
-BOUNDS_REASON = "must be >= min_capacity"
+from planning.plan_options import BOUNDS_REASON, PLAN_OPTIONS, PlanOption
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,45 +34,36 @@ class Plan:
         if not isinstance(data, Mapping):
             raise PlanValidationError({"plan": "must be a JSON object"})
         errors: dict[str, str] = {}
-        values = {name: _read_number(data, name, rule, errors) for name, rule in NUMBER_RULES.items()}
-        values.update({name: _read_integer(data, name, *rule, errors) for name, rule in INTEGER_RULES.items()})
+        values = {name: _read(data, name, option, errors) for name, option in PLAN_OPTIONS.items()}
         low, high = values["min_capacity"], values["max_capacity"]
-        if low is not None and high is not None and low > high and "max_capacity" not in errors:
+        if low is not None and high is not None and low > high and not errors.keys() & {"min_capacity",
+                                                                                        "max_capacity"}:
             errors["max_capacity"] = BOUNDS_REASON
         if errors:
             raise PlanValidationError(errors)
         return cls(**values)
 
 
-def _read_number(data: Mapping, name: str, rule, errors: dict):
-    default, optional, check, reason = rule
+def _read(data: Mapping, name: str, option: PlanOption, errors: dict):
+    """The value of option ``name`` (its default when absent or null); a bad one is recorded in ``errors``."""
     value = data.get(name)
     if value is None:
-        if default is None and not optional:
+        if option.required:
             errors[name] = "is required"
-        return default
+        return option.default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors[name] = "must be a number"
-        return default
-    value = float(value)
-    if not math.isfinite(value):
-        errors[name] = "must be a finite number"
-    elif not check(value):
-        errors[name] = reason
-    return value
-
-
-def _read_integer(data: Mapping, name: str, default: int, minimum: int, errors: dict) -> int:
-    value = data.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or (isinstance(value, float) and not value.is_integer()):
-        errors[name] = "must be an integer"
-        return default
-    if value < minimum:
-        errors[name] = f"must be >= {minimum}"
-    return int(value)
+        return option.default
+    try:
+        number = float(value)
+    except OverflowError:                                   # an integer past float's range
+        errors[name] = option.reason
+        return option.default
+    if option.integer and not number.is_integer():
+        errors[name] = option.reason
+    elif not option.holds(number):
+        errors[name] = option.reason
+    return int(number) if option.integer and name not in errors else number
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,25 +86,11 @@ class PlanBatch:
     def __post_init__(self):
         n = np.shape(self.current_capacity)[0] if np.ndim(self.current_capacity) == 1 else -1
         errors: dict[str, str] = {}
-        for name, (_, optional, check, reason) in NUMBER_RULES.items():
-            column = np.asarray(getattr(self, name), dtype=np.float64)
+        for name, option in PLAN_OPTIONS.items():
+            column, error = _checked_column(getattr(self, name), option, n)
             object.__setattr__(self, name, column)
-            if column.shape != (n,):
-                errors[name] = f"must be a 1-D array of {n} values"
-                continue
-            given = ~np.isnan(column) if optional else np.ones(n, dtype=bool)
-            with np.errstate(invalid="ignore"):
-                bad = given & ~(np.isfinite(column) & check(column))
-            if bad.any():
-                errors[name] = f"{reason} (plan {int(np.argmax(bad))})"
-        for name, (_, minimum) in INTEGER_RULES.items():
-            column = np.asarray(getattr(self, name))
-            if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
-                errors[name] = f"must be a 1-D integer array of {n} values"
-            elif (column < minimum).any():
-                errors[name] = f"must be >= {minimum} (plan {int(np.argmax(column < minimum))})"
-            else:
-                object.__setattr__(self, name, column.astype(np.int64))
+            if error:
+                errors[name] = error
         if not errors:
             inverted = self.min_capacity > self.max_capacity          # NaN compares False: no bound, no error
             if inverted.any():
@@ -143,7 +107,7 @@ class PlanBatch:
         columns = {}
         for f in fields(cls):
             values = [getattr(p, f.name) for p in plans]
-            if f.name in INTEGER_RULES:
+            if PLAN_OPTIONS[f.name].integer:
                 columns[f.name] = np.asarray(values, dtype=np.int64).reshape(len(plans))
             else:
                 columns[f.name] = np.array([np.nan if v is None else v for v in values],
@@ -157,3 +121,20 @@ class PlanBatch:
             v = getattr(self, f.name)[i].item()
             values[f.name] = None if isinstance(v, float) and math.isnan(v) else v
         return Plan(**values)
+
+
+def _checked_column(raw, option: PlanOption, n: int) -> tuple[np.ndarray, str | None]:
+    """The column as float64 [N] (int64 for hour counts), and why it breaks ``option``'s domain, if it does."""
+    if option.integer:
+        column = np.asarray(raw)
+        if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
+            return column, f"must be a 1-D integer array of {n} values"
+        column = column.astype(np.int64)
+        bad = ~option.holds(column)
+    else:
+        column = np.asarray(raw, dtype=np.float64)
+        if column.shape != (n,):
+            return column, f"must be a 1-D array of {n} values"
+        given = np.ones(n, dtype=bool) if option.required or option.default is not None else ~np.isnan(column)
+        bad = given & ~option.holds(column)
+    return column, f"{option.reason} (plan {int(np.argmax(bad))})" if bad.any() else None

@@ -25,7 +25,8 @@ def test_forecast_and_plan_print_the_api_body(live_stack, capsys):
 def test_analyze_waits_for_the_job_and_history_file_is_read(live_stack, capsys, tmp_path):
     history = tmp_path / "loads.csv"
     history.write_text("\n".join(str(800 + (h % 24) * 10) for h in range(100)))
-    assert main(["analyze", "--url", live_stack.base_url, "--capacity", "5000", "--history", str(history)]) == 0
+    assert main(["analyze", "--url", live_stack.base_url, "--capacity", "5000", "--history", str(history),
+                 "--timestamp", "2024-01-15T10:00:00"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["history_source"] == "provided" and body["forecast"]["history_hours"] == 100
     assert "risk_assessment" in body["analysis"]

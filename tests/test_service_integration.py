@@ -77,7 +77,8 @@ def test_forecast_from_points_counts_filled_gaps(live_stack):
 def test_a_steadily_growing_history_is_served_the_seasonal_trend(live_stack):
     hours = range(5 * 168)                                        # 2% a day on a daily cycle: the level moves
     history = [round((500 + 300 * math.sin(2 * math.pi * h / 24)) * math.exp(0.02 * h / 24), 2) for h in hours]
-    reply = post(live_stack, "/api/forecast", {"hours_ahead": 48, "history": history})
+    reply = post(live_stack, "/api/forecast", {"hours_ahead": 48, "history": history,
+                                               "timestamp": "2024-03-04T23:00:00"})
     body = reply.json()
     assert reply.status == 200, body
     assert body["method"] == "seasonal_trend", body["notes"]
@@ -264,9 +265,10 @@ def test_redis_down_answers_503_then_recovers(live_stack):
 
 EDGE_BODIES = {
     "zero load": {"hours_ahead": 24, "current_load": 0},
-    "one value": {"hours_ahead": 6, "history": [5]},
-    "a year of history": {"hours_ahead": 48, "history": [100.0 + (h % 24) for h in range(8760)]},
-    "all-zero history": {"hours_ahead": 12, "history": [0.0] * 400},
+    "one value": {"hours_ahead": 6, "history": [5], "timestamp": "2024-01-15T10:00:00"},
+    "a year of history": {"hours_ahead": 48, "history": [100.0 + (h % 24) for h in range(8760)],
+                          "timestamp": "2024-12-30T23:00:00"},
+    "all-zero history": {"hours_ahead": 12, "history": [0.0] * 400, "timestamp": "2024-01-15T10:00:00"},
     "unsorted duplicate points": {"hours_ahead": 3, "history": [
         {"timestamp": "2024-01-01T05:00:00Z", "load": 10}, {"timestamp": "2024-01-01T01:30:00", "load": 4},
         {"timestamp": "2024-01-01T01:10:00", "load": 2}]},

@@ -86,7 +86,8 @@ def test_timestamp_must_match_the_last_point():
 
 
 def test_points_spanning_more_than_a_year_are_refused():
-    body = {"history": [{"timestamp": "2023-01-01T00:00:00", "load": 1}, {"timestamp": "2024-01-01T00:00:00", "load": 1}]}
+    body = {"history": [{"timestamp": "2023-01-01T00:00:00", "load": 1},
+                        {"timestamp": "2024-01-01T00:00:00", "load": 1}]}
     assert refused(ForecastRequest, body) == {"history": "points span 8761 hours; at most 8760"}
 
 

@@ -208,3 +208,12 @@ def test_bad_variants_are_refused_by_the_schema_and_by_the_api(app, client, path
             assert field.split(".", 1)[1] in plan["error"]["fields"], (field, plan)
         else:
             assert reply.status_code == 400 and field in reply.get_json()["error"]["fields"], (field, body)
+
+
+@pytest.mark.parametrize("body, field", [({"hours_ahead": 24}, "current_load"),
+                                         ({"history": [950, 990]}, "timestamp"),
+                                         ({"history": [950, 990], "current_load": 5}, "timestamp")])
+def test_the_rules_between_fields_are_in_the_schema_too(client, body, field):
+    validator = request_validator(client.get("/api/openapi.json").get_json(), "/api/forecast")
+    assert list(validator.iter_errors(body)), body
+    assert list(refused(client, "/api/forecast", body)["fields"]) == [field]

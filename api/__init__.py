@@ -1,7 +1,8 @@
 """The API's room, HTTP only, and its Flask application factory: defaults, the environment, a test override.
 
-Views validate and normalise requests (job_requests, hourly_history), store jobs and publish them by
-task name through jobs/; the API never imports workers/ or the model, which lives in the workers.
+Views validate requests against their models (schemas), normalise them (job_requests, hourly_history),
+store jobs and publish them by task name through jobs/; the API never imports workers/ or the model,
+which lives in the workers.
 """
 from __future__ import annotations
 

@@ -1,47 +1,43 @@
 """Endpoints that forecast: validate, submit, answer (sync 200 or 202 job)."""
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_idempotency, replay, submit
-from api.job_requests import batch_entry, batch_plans, job_request, require_object
+from api.job_requests import REQUEST_MODELS, batch_entries, job_request, validated
+from api.json_body import json_body
 from jobs.store import new_job_id
 
 bp = Blueprint("forecasts", __name__)
 
-
-def _body() -> dict:
-    return require_object(request.get_json(force=True, silent=True))
-
-
-# kind of job -> (path, default hours_ahead): one view each.
+# kind of job -> path: one view each; its request model (and so its default hours_ahead) is REQUEST_MODELS[kind].
 FORECASTING_ENDPOINTS = {
-    "forecast": ("/api/forecast", 24),
-    "recommendations": ("/api/capacity/recommendations", 24),
-    "analysis": ("/api/capacity/analyze", 168),
+    "forecast": "/api/forecast",
+    "recommendations": "/api/capacity/recommendations",
+    "analysis": "/api/capacity/analyze",
 }
 
 
-def _forecasting_view(kind: str, default_hours: int):
+def _forecasting_view(kind: str):
     def view():
-        body = _body()
-        return submit(kind, job_request(kind, body, default_hours), body)
+        body = json_body()
+        return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body)), body)
 
     view.__doc__ = f"POST a {kind} request: 200 with the body when it finishes in time, else 202 with the job."
     return view
 
 
-for _kind, (_path, _hours) in FORECASTING_ENDPOINTS.items():
-    bp.add_url_rule(_path, _kind, _forecasting_view(_kind, _hours), methods=["POST"])
+for _kind, _path in FORECASTING_ENDPOINTS.items():
+    bp.add_url_rule(_path, _kind, _forecasting_view(_kind), methods=["POST"])
 
 
 @bp.post("/api/capacity/batch")
 def batch():
     """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400."""
-    body = _body()
-    plans = [batch_entry(plan, i) for i, plan in enumerate(batch_plans(body))]
+    body = json_body()
+    plans = batch_entries(body)
     service = job_service()
     job_id = new_job_id()
     earlier = claim_idempotency(body, job_id)

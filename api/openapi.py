@@ -1,11 +1,19 @@
-"""GET /api/openapi.json (OpenAPI 3.1, written by hand) and /api/docs (rendered here, no CDN)."""
+"""GET /api/openapi.json (OpenAPI 3.1) and /api/docs (rendered here, no CDN).
+
+Request schemas are generated from the request models (api.schemas), so the document is the code's own
+account of what it accepts; response schemas are written here.
+"""
 from __future__ import annotations
 
 import html
 
 from flask import Blueprint, jsonify
+from pydantic.json_schema import models_json_schema
+
+from api.schemas import AnalysisRequest, BatchRequest, ForecastRequest, PlanRequest
 
 bp = Blueprint("openapi", __name__)
+REF = "#/components/schemas/{model}"
 
 
 def _ref(name: str) -> dict:
@@ -27,37 +35,34 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "st
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _submit(summary: str, request: str, response: str, default_hours: int) -> dict:
+def request_schemas() -> dict:
+    """The request models' JSON Schemas, with every model they nest ($defs) a component of its own."""
+    models = (ForecastRequest, PlanRequest, AnalysisRequest, BatchRequest)
+    _, top = models_json_schema([(model, "validation") for model in models], ref_template=REF)
+    return top["$defs"]
+
+
+def _submit(summary: str, request, response: str) -> dict:
+    default_hours = request.model_fields["hours_ahead"].default
     return {"post": {
         "summary": summary, "parameters": [PREFER, IDEMPOTENCY],
         "description": f"hours_ahead defaults to {default_hours}; up to SYNC_MAX_HOURS (48) the call waits "
                        "for the result (200), longer horizons answer 202 with a job.",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request)}}},
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _ref(request.__name__)}}},
         "responses": {"200": _json(_ref(response)), **ASYNC, **ERRORS}}}
 
 
 NUMBER = {"type": "number"}
-HISTORY = {"description": "hourly loads, oldest first, the last one at `timestamp`; or points resampled to hours",
-           "oneOf": [{"type": "array", "items": NUMBER, "maxItems": 8760},
-                     {"type": "array", "items": {"type": "object", "required": ["timestamp", "load"],
-                                                 "properties": {"timestamp": {"type": "string"},
-                                                                "load": NUMBER}}}]}
-FORECAST_REQUEST = {"type": "object", "properties": {
-    "hours_ahead": {"type": "integer", "minimum": 1, "maximum": 168, "default": 24},
-    "current_load": {"type": "number", "minimum": 0, "description": "required without history"},
-    "timestamp": {"type": "string", "format": "date-time", "description": "last observed hour (UTC)"},
-    "history": HISTORY}}
-PLAN_OPTIONS = {"type": "object", "required": ["current_capacity"], "properties": {
-    "current_capacity": {"type": "number", "exclusiveMinimum": 0},
-    "scaling_threshold": {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "default": 0.8},
-    "quantile": {"type": "number", "enum": [0.5, 0.9], "default": 0.9},
-    "headroom": {"type": "number", "minimum": 0, "default": 0.1},
-    "hysteresis": {"type": "number", "minimum": 0, "default": 0.2},
-    "unit_capacity": {"type": "number", "exclusiveMinimum": 0},
-    "unit_cost_per_hour": {"type": "number", "minimum": 0},
-    "lead_time_hours": {"type": "integer", "minimum": 0, "default": 1},
-    "min_hold_hours": {"type": "integer", "minimum": 1, "default": 3},
-    "min_capacity": NUMBER, "max_capacity": NUMBER}}
+ASSUMPTIONS = {"type": "array", "items": {"$ref": "#/components/schemas/Assumption"},
+               "description": "each thing the service assumed in place of what the request did not say"}
+CONFIDENCE = {"enum": ["normal", "low"], "description": "low when the answer rests on a synthetic history"}
+ASSUMPTION = {"type": "object", "required": ["code", "message"], "properties": {
+    "code": {"enum": ["synthetic_history", "padded_history", "gaps_filled", "default_timestamp"],
+             "description": "synthetic_history: no history, a generic weekly profile scaled to current_load; "
+                            "padded_history: shorter than the model's context; gaps_filled: empty hours "
+                            "between points interpolated; default_timestamp: the current hour was assumed"},
+    "message": {"type": "string"}}}
 FORECAST_FIELDS = {"type": "object", "properties": {
     "forecast": {"type": "array", "items": _ref("ForecastPoint")},
     "timestamp": {"type": "string"}, "hours_ahead": {"type": "integer"},
@@ -66,7 +71,8 @@ FORECAST_FIELDS = {"type": "object", "properties": {
     "history_source": {"type": "string", "enum": ["provided", "synthetic"]},
     "history_hours": {"type": "integer"}, "gaps_filled": {"type": "integer"},
     "padded_hours": {"type": "integer"}, "backtest": _ref("Backtest"),
-    "notes": {"type": "array", "items": {"type": "string"}}, "model": {"type": "object"}}}
+    "notes": {"type": "array", "items": {"type": "string"}}, "model": {"type": "object"},
+    "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE}}
 BACKTEST = {"type": ["object", "null"], "description": "the forecast of the history's own last week from the weeks "
              "before (null under two weeks of history); MASE is scaled by the in-sample weekly-naive MAE",
              "properties": {
@@ -90,23 +96,28 @@ JOB = {"type": "object", "properties": {
     "error": {"type": "object"}}}
 
 SCHEMAS = {
-    "ForecastRequest": FORECAST_REQUEST,
+    **request_schemas(),
+    "Assumption": ASSUMPTION,
     "Backtest": BACKTEST,
-    "PlanRequest": {"allOf": [FORECAST_REQUEST, PLAN_OPTIONS]},
     "ForecastPoint": {"type": "object", "properties": {
         "timestamp": {"type": "string"}, "predicted_load": NUMBER, "lower": NUMBER, "upper": NUMBER}},
     "ForecastResponse": {"allOf": [{"type": "object", "properties": {"success": {"const": True}}},
                                    FORECAST_FIELDS]},
     "RecommendationsResponse": {"type": "object", "properties": {
         "success": {"const": True}, "forecast": FORECAST_FIELDS, "recommendations": {"type": "object"},
-        "method": {"type": "string"}, "history_source": {"type": "string"}}},
+        "method": {"type": "string"}, "history_source": {"type": "string"}, "assumptions": ASSUMPTIONS,
+        "confidence": CONFIDENCE}},
     "AnalysisResponse": {"type": "object", "properties": {
         "success": {"const": True}, "forecast": FORECAST_FIELDS, "analysis": {"type": "object"},
-        "method": {"type": "string"}, "history_source": {"type": "string"}}},
-    "BatchRequest": {"type": "object", "required": ["plans"], "properties": {"plans": {
-        "type": "array", "maxItems": 10000,
-        "items": {"allOf": [{"type": "object", "properties": {"id": {"type": "string"}}},
-                            _ref("PlanRequest")]}}}},
+        "method": {"type": "string"}, "history_source": {"type": "string"}, "assumptions": ASSUMPTIONS,
+        "confidence": CONFIDENCE}},
+    "BatchPlanResult": {"type": "object", "description": "one plan's result: its analysis in short, or its "
+                        "error (fields named within the plan)", "properties": {
+        "index": {"type": "integer"}, "id": {"type": "string"}, "success": {"type": "boolean"},
+        "hours_ahead": {"type": "integer"}, "method": {"type": "string"}, "history_source": {"type": "string"},
+        "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE, "summary": {"type": "object"},
+        "recommendations": {"type": "object"}, "risk_assessment": {"type": "object"},
+        "schedule": {"type": "object"}, "cost": {"type": "object"}, "error": _ref("ErrorDetail")}},
     "JobAccepted": {"type": "object", "properties": {
         "success": {"const": True}, "job_id": {"type": "string"}, "status_url": {"type": "string"},
         "status": {"const": "queued"}}},
@@ -114,14 +125,17 @@ SCHEMAS = {
     "BatchResults": {"type": "object", "properties": {
         "job_id": {"type": "string"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
         "total": {"type": "integer"}, "done": {"type": "integer"},
-        "results": {"type": "array", "items": {"type": "object"}}}},
+        "results": {"type": "array", "items": _ref("BatchPlanResult")}}},
     "Health": {"type": "object", "properties": {
         "status": {"enum": ["healthy", "degraded"]}, "model_loaded": {"type": "boolean"},
         "timestamp": {"type": "string"}, "model": {"type": "object"}, "device": {"type": ["string", "null"]},
         "redis": {"type": "object"}, "workers": {"type": "object"}}},
-    "Error": {"type": "object", "properties": {"success": {"const": False}, "error": {
-        "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                         "fields": {"type": "object"}}}}},
+    "Error": {"type": "object", "properties": {"success": {"const": False}, "error": _ref("ErrorDetail")}},
+    "ErrorDetail": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "every bad field by its path (history[3].load), with the reason; an unknown "
+                                  "key with the closest known one"}}},
 }
 
 SPEC = {
@@ -131,10 +145,10 @@ SPEC = {
     "paths": {
         "/api/health": {"get": {"summary": "service, Redis and worker health", "responses": {
             "200": _json(_ref("Health")), "503": _json(_ref("Health"), "degraded")}}},
-        "/api/forecast": _submit("forecast hourly load", "ForecastRequest", "ForecastResponse", 24),
-        "/api/capacity/recommendations": _submit("capacity recommendations", "PlanRequest",
-                                                 "RecommendationsResponse", 24),
-        "/api/capacity/analyze": _submit("full capacity analysis", "PlanRequest", "AnalysisResponse", 168),
+        "/api/forecast": _submit("forecast hourly load", ForecastRequest, "ForecastResponse"),
+        "/api/capacity/recommendations": _submit("capacity recommendations", PlanRequest,
+                                                 "RecommendationsResponse"),
+        "/api/capacity/analyze": _submit("full capacity analysis", AnalysisRequest, "AnalysisResponse"),
         "/api/capacity/batch": {"post": {
             "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},

@@ -1,16 +1,16 @@
 """The names a client may send for a plan: planning's rule table, the API's forecast keys, and their CLI flags.
 
-The plan's fields come from ``planning.plan``'s one rule table, so a new planning option is known here
+The plan's fields come from ``planning.plan_options``' one table, so a new planning option is known here
 (to ``--option`` and to batch CSV headers) without another list to keep in step.
 """
 from __future__ import annotations
 
-from planning.plan import INTEGER_RULES, NUMBER_RULES
+from planning.plan_options import PLAN_OPTIONS
 
 from capplan.local_input import LocalInputError, did_you_mean, number, whole_number
 
 # name -> kind of value: "number", "integer", "hour" (a date and hour) or "text"
-PLAN_FIELDS = {**{name: "number" for name in NUMBER_RULES}, **{name: "integer" for name in INTEGER_RULES}}
+PLAN_FIELDS = {name: "integer" if option.integer else "number" for name, option in PLAN_OPTIONS.items()}
 FORECAST_FIELDS = {"current_load": "number", "hours_ahead": "integer", "timestamp": "hour"}
 REQUIRED_COLUMNS = ("current_capacity", "current_load")
 _FIELDS = {**FORECAST_FIELDS, **PLAN_FIELDS}

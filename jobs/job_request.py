@@ -16,6 +16,7 @@ class JobRequest(TypedDict):
     history: list[float] | None      # [T] hourly loads, oldest first, the last one at `timestamp`
     current_load: float | None       # the load at `timestamp` (also history's last value when both came)
     gaps_filled: int                 # empty hours of a point history, interpolated
+    timestamp_assumed: NotRequired[bool]  # no timestamp came: `timestamp` is the hour the API received it
     plan: NotRequired[dict]          # planning's Plan options, already checked; absent for a forecast
 
 

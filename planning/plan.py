@@ -1,47 +1,15 @@
-"""A capacity plan (what the user has and wants) and its columnar batch form, validated by one rule table."""
+"""A capacity plan (what the user has and wants) and its columnar batch form, checked against one table of
+options (planning.plan_options)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from planning.errors import PlanValidationError
-
-
-@dataclass(frozen=True, slots=True)
-class NumberRule:
-    """How a number field is read and checked, for a Plan and for a PlanBatch column alike."""
-
-    check: Callable                   # & and |, not `and`/`or`, so that it works on a number and on an array [N]
-    reason: str                       # the error when check fails
-    default: float | None = None      # None, unless optional: the field is required
-    optional: bool = False            # may be left out: None in a Plan, NaN in a PlanBatch
-
-
-@dataclass(frozen=True, slots=True)
-class IntegerRule:
-    """An hour count: its default and the smallest value allowed."""
-
-    default: int
-    minimum: int
-
-
-NUMBER_RULES = {
-    "current_capacity": NumberRule(lambda v: v > 0, "must be > 0"),
-    "scaling_threshold": NumberRule(lambda v: (v > 0) & (v <= 1), "must be in (0, 1]", default=0.8),
-    "quantile": NumberRule(lambda v: (v == 0.5) | (v == 0.9), "must be 0.5 or 0.9", default=0.9),
-    "headroom": NumberRule(lambda v: v >= 0, "must be >= 0", default=0.10),
-    "hysteresis": NumberRule(lambda v: v >= 0, "must be >= 0", default=0.20),
-    "unit_capacity": NumberRule(lambda v: v > 0, "must be > 0", optional=True),
-    "unit_cost_per_hour": NumberRule(lambda v: v >= 0, "must be >= 0", optional=True),
-    "min_capacity": NumberRule(lambda v: v >= 0, "must be >= 0", optional=True),
-    "max_capacity": NumberRule(lambda v: v > 0, "must be > 0", optional=True),
-}
-INTEGER_RULES = {"lead_time_hours": IntegerRule(default=1, minimum=0),
-                 "min_hold_hours": IntegerRule(default=3, minimum=1)}
-BOUNDS_REASON = "must be >= min_capacity"
+from planning.plan_options import BOUNDS_REASON, PLAN_OPTIONS, PlanOption
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,44 +34,36 @@ class Plan:
         if not isinstance(data, Mapping):
             raise PlanValidationError({"plan": "must be a JSON object"})
         errors: dict[str, str] = {}
-        values = {name: _read_number(data, name, rule, errors) for name, rule in NUMBER_RULES.items()}
-        values.update({name: _read_integer(data, name, rule, errors) for name, rule in INTEGER_RULES.items()})
+        values = {name: _read(data, name, option, errors) for name, option in PLAN_OPTIONS.items()}
         low, high = values["min_capacity"], values["max_capacity"]
-        if low is not None and high is not None and low > high and "max_capacity" not in errors:
+        if low is not None and high is not None and low > high and not errors.keys() & {"min_capacity",
+                                                                                        "max_capacity"}:
             errors["max_capacity"] = BOUNDS_REASON
         if errors:
             raise PlanValidationError(errors)
         return cls(**values)
 
 
-def _read_number(data: Mapping, name: str, rule: NumberRule, errors: dict):
+def _read(data: Mapping, name: str, option: PlanOption, errors: dict):
+    """The value of option ``name`` (its default when absent or null); a bad one is recorded in ``errors``."""
     value = data.get(name)
     if value is None:
-        if rule.default is None and not rule.optional:
+        if option.required:
             errors[name] = "is required"
-        return rule.default
+        return option.default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         errors[name] = "must be a number"
-        return rule.default
-    value = float(value)
-    if not math.isfinite(value):
-        errors[name] = "must be a finite number"
-    elif not rule.check(value):
-        errors[name] = rule.reason
-    return value
-
-
-def _read_integer(data: Mapping, name: str, rule: IntegerRule, errors: dict) -> int:
-    value = data.get(name)
-    if value is None:
-        return rule.default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or (isinstance(value, float) and not value.is_integer()):
-        errors[name] = "must be an integer"
-        return rule.default
-    if value < rule.minimum:
-        errors[name] = f"must be >= {rule.minimum}"
-    return int(value)
+        return option.default
+    try:
+        number = float(value)
+    except OverflowError:                                   # an integer past float's range
+        errors[name] = option.reason
+        return option.default
+    if option.integer and not number.is_integer():
+        errors[name] = option.reason
+    elif not option.holds(number):
+        errors[name] = option.reason
+    return int(number) if option.integer and name not in errors else number
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,25 +86,11 @@ class PlanBatch:
     def __post_init__(self):
         n = np.shape(self.current_capacity)[0] if np.ndim(self.current_capacity) == 1 else -1
         errors: dict[str, str] = {}
-        for name, rule in NUMBER_RULES.items():
-            column = np.asarray(getattr(self, name), dtype=np.float64)
+        for name, option in PLAN_OPTIONS.items():
+            column, error = _checked_column(getattr(self, name), option, n)
             object.__setattr__(self, name, column)
-            if column.shape != (n,):
-                errors[name] = f"must be a 1-D array of {n} values"
-                continue
-            given = ~np.isnan(column) if rule.optional else np.ones(n, dtype=bool)
-            with np.errstate(invalid="ignore"):
-                bad = given & ~(np.isfinite(column) & rule.check(column))
-            if bad.any():
-                errors[name] = f"{rule.reason} (plan {int(np.argmax(bad))})"
-        for name, rule in INTEGER_RULES.items():
-            column = np.asarray(getattr(self, name))
-            if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
-                errors[name] = f"must be a 1-D integer array of {n} values"
-            elif (column < rule.minimum).any():
-                errors[name] = f"must be >= {rule.minimum} (plan {int(np.argmax(column < rule.minimum))})"
-            else:
-                object.__setattr__(self, name, column.astype(np.int64))
+            if error:
+                errors[name] = error
         if not errors:
             inverted = self.min_capacity > self.max_capacity          # NaN compares False: no bound, no error
             if inverted.any():
@@ -161,7 +107,7 @@ class PlanBatch:
         columns = {}
         for f in fields(cls):
             values = [getattr(p, f.name) for p in plans]
-            if f.name in INTEGER_RULES:
+            if PLAN_OPTIONS[f.name].integer:
                 columns[f.name] = np.asarray(values, dtype=np.int64).reshape(len(plans))
             else:
                 columns[f.name] = np.array([np.nan if v is None else v for v in values],
@@ -175,3 +121,20 @@ class PlanBatch:
             v = getattr(self, f.name)[i].item()
             values[f.name] = None if isinstance(v, float) and math.isnan(v) else v
         return Plan(**values)
+
+
+def _checked_column(raw, option: PlanOption, n: int) -> tuple[np.ndarray, str | None]:
+    """The column as float64 [N] (int64 for hour counts), and why it breaks ``option``'s domain, if it does."""
+    if option.integer:
+        column = np.asarray(raw)
+        if column.shape != (n,) or not np.issubdtype(column.dtype, np.integer):
+            return column, f"must be a 1-D integer array of {n} values"
+        column = column.astype(np.int64)
+        bad = ~option.holds(column)
+    else:
+        column = np.asarray(raw, dtype=np.float64)
+        if column.shape != (n,):
+            return column, f"must be a 1-D array of {n} values"
+        given = np.ones(n, dtype=bool) if option.required or option.default is not None else ~np.isnan(column)
+        bad = given & ~option.holds(column)
+    return column, f"{option.reason} (plan {int(np.argmax(bad))})" if bad.any() else None

@@ -250,10 +250,10 @@ def test_batch_plans_are_normalised_at_submission_and_a_bad_plan_keeps_its_error
     chunk = app.extensions["capplan"].store.load_chunk(reply.get_json()["job_id"], 0)
     ok, bad, not_a_plan = chunk["plans"]
     assert ok == {"id": "ok", "request": {"hours_ahead": 168, "timestamp": "2024-01-15T10:00:00", "history": None,
-                                          "current_load": 100.0, "gaps_filled": 0,
+                                          "current_load": 100.0, "gaps_filled": 0, "timestamp_assumed": False,
                                           "plan": {"current_capacity": 500}}}
     assert bad["id"] == "bad" and bad["error"]["code"] == "validation_error"
     assert "current_capacity" in bad["error"]["fields"] and "request" not in bad
     assert not_a_plan == {"id": "2", "error": {"code": "validation_error",
-                                               "message": "plans[2]: must be an object",
-                                               "fields": {"plans[2]": "must be an object"}}}
+                                               "message": "plans[2]: must be a JSON object",
+                                               "fields": {"plans[2]": "must be a JSON object"}}}

@@ -33,6 +33,13 @@ from tests.planning_cases import START, forecast
     ({"current_capacity": 100, "min_hold_hours": 0}, "min_hold_hours"),
     ({"current_capacity": 100, "min_capacity": -1}, "min_capacity"),
     ({"current_capacity": 100, "max_capacity": 0}, "max_capacity"),
+    ({"current_capacity": 1e12 * 1.0001}, "current_capacity"),
+    ({"current_capacity": 10 ** 400}, "current_capacity"),
+    ({"current_capacity": 100, "scaling_threshold": 0.0099}, "scaling_threshold"),
+    ({"current_capacity": 100, "unit_capacity": 9e-7}, "unit_capacity"),
+    ({"current_capacity": 100, "unit_cost_per_hour": 1.01e9}, "unit_cost_per_hour"),
+    ({"current_capacity": 100, "lead_time_hours": 8761}, "lead_time_hours"),
+    ({"current_capacity": 100, "headroom": 11}, "headroom"),
     ({"current_capacity": 100, "min_capacity": 50, "max_capacity": 40}, "max_capacity"),
 ])
 def test_bad_plan_names_the_field(data, field):
@@ -41,6 +48,13 @@ def test_bad_plan_names_the_field(data, field):
     assert field in info.value.fields
     assert field in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_the_edges_of_every_domain_are_accepted():
+    edges = {"current_capacity": 1e12, "scaling_threshold": 0.01, "unit_capacity": 1e-6,
+             "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760, "headroom": 10,
+             "hysteresis": 10, "min_capacity": 1e12, "max_capacity": 1e12}
+    assert Plan.from_dict(edges) == Plan(**{**edges, "current_capacity": 1e12})
 
 
 def test_every_bad_field_is_reported_at_once():
@@ -116,11 +130,13 @@ def test_plan_batch_checks_columns_by_the_same_rules():
     good = PlanBatch.from_plans([Plan(current_capacity=10.0), Plan(current_capacity=20.0)])
     columns = {name: getattr(good, name) for name in good.__dataclass_fields__}
     for name, value, reason in [
-        ("current_capacity", np.array([10.0, -1.0]), "must be > 0 (plan 1)"),
-        ("scaling_threshold", np.array([np.nan, 0.8]), "must be in (0, 1] (plan 0)"),
-        ("min_hold_hours", np.array([3, 0]), "must be >= 1 (plan 1)"),
+        ("current_capacity", np.array([10.0, -1.0]), "must be a number > 0 and at most 1e12 (plan 1)"),
+        ("current_capacity", np.array([10.0, 2e12]), "(plan 1)"),
+        ("scaling_threshold", np.array([np.nan, 0.8]), "must be a number from 0.01 to 1 (plan 0)"),
+        ("min_hold_hours", np.array([3, 0]), "must be an integer from 1 to 8760 (plan 1)"),
+        ("lead_time_hours", np.array([1, 8761]), "(plan 1)"),
         ("lead_time_hours", np.array([1.0, 1.0]), "integer array"),
-        ("unit_capacity", np.array([np.nan, 0.0]), "must be > 0 (plan 1)"),
+        ("unit_capacity", np.array([np.nan, 0.0]), "must be a number from 1e-06 to 1e12 (plan 1)"),
         ("quantile", np.array([0.9]), "1-D array of 2 values"),
     ]:
         with pytest.raises(PlanValidationError) as info:

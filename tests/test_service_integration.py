@@ -14,6 +14,7 @@ from tests.live_stack import http
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ORIGINAL_FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
+LAST_HOUR = "2024-03-04T23:00:00"    # the hour of the last value of the bare-number histories below
 ORIGINAL_RECOMMENDATIONS = {"hours_ahead": 24, "current_capacity": 5000, "current_load": 1000,
                             "scaling_threshold": 0.8}
 ORIGINAL_ANALYSIS = {"hours_ahead": 168, "current_capacity": 5000, "current_load": 1000, "scaling_threshold": 0.8}
@@ -77,7 +78,7 @@ def test_forecast_from_points_counts_filled_gaps(live_stack):
 def test_a_steadily_growing_history_is_served_the_seasonal_trend(live_stack):
     hours = range(5 * 168)                                        # 2% a day on a daily cycle: the level moves
     history = [round((500 + 300 * math.sin(2 * math.pi * h / 24)) * math.exp(0.02 * h / 24), 2) for h in hours]
-    reply = post(live_stack, "/api/forecast", {"hours_ahead": 48, "history": history})
+    reply = post(live_stack, "/api/forecast", {"hours_ahead": 48, "history": history, "timestamp": LAST_HOUR})
     body = reply.json()
     assert reply.status == 200, body
     assert body["method"] == "seasonal_trend", body["notes"]
@@ -92,7 +93,7 @@ def test_a_history_whose_day_levels_wander_has_its_last_day_carried_forward(live
         return (500 + 300 * math.sin(2 * math.pi * h / 24)) * math.exp(0.15 * math.sin(2 * math.pi * (h // 24) / 20))
 
     history = [round(load(h), 2) for h in range(5 * 168)]
-    request = {"hours_ahead": 48, "history": history, "timestamp": "2024-03-04T23:00:00"}
+    request = {"hours_ahead": 48, "history": history, "timestamp": LAST_HOUR}
     reply = post(live_stack, "/api/forecast", request)
     body = reply.json()
     assert reply.status == 200, body
@@ -230,9 +231,9 @@ def test_metrics_expose_latency_queue_jobs_and_inference(live_stack):
 
 EDGE_BODIES = {
     "zero load": {"hours_ahead": 24, "current_load": 0},
-    "one value": {"hours_ahead": 6, "history": [5]},
-    "a year of history": {"hours_ahead": 48, "history": [100.0 + (h % 24) for h in range(8760)]},
-    "all-zero history": {"hours_ahead": 12, "history": [0.0] * 400},
+    "one value": {"hours_ahead": 6, "history": [5], "timestamp": "2024-01-15T10:00:00"},
+    "a year of history": {"hours_ahead": 48, "history": [100.0 + h % 24 for h in range(8760)], "timestamp": LAST_HOUR},
+    "all-zero history": {"hours_ahead": 12, "history": [0.0] * 400, "timestamp": "2024-01-15T10:00:00"},
     "unsorted duplicate points": {"hours_ahead": 3, "history": [
         {"timestamp": "2024-01-01T05:00:00Z", "load": 10}, {"timestamp": "2024-01-01T01:30:00", "load": 4},
         {"timestamp": "2024-01-01T01:10:00", "load": 2}]},

@@ -6,11 +6,16 @@ import time
 import pytest
 
 from capplan.config import load_settings
-from api.job_requests import batch_entry, job_request
+from api.job_requests import REQUEST_MODELS, batch_entries, job_request, validated
 from jobs.store import JobStore, redis_from_url
 from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
+
+
+def job_for(kind: str, body: dict) -> dict:
+    """The job the API would store for ``body`` posted as ``kind``."""
+    return job_request(kind, validated(REQUEST_MODELS[kind], body))
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +59,9 @@ def test_run_jobs_groups_kinds_in_one_pass_and_is_idempotent(store, forecaster):
     from workers import runner
 
     week = {**FORECAST, "hours_ahead": 168, "current_capacity": 5000}
-    ids = [store.create("forecast", job_request("forecast", FORECAST, 24)),
-           store.create("recommendations", job_request("recommendations", {**FORECAST, "current_capacity": 900}, 24)),
-           store.create("analysis", job_request("analysis", week, 168))]
+    ids = [store.create("forecast", job_for("forecast", FORECAST)),
+           store.create("recommendations", job_for("recommendations", {**FORECAST, "current_capacity": 900})),
+           store.create("analysis", job_for("analysis", week))]
     calls = []
     original = forecaster.forecast
     forecaster.forecast = lambda *a, **k: calls.append(len(a[0])) or original(*a, **k)
@@ -76,7 +81,7 @@ def test_run_jobs_groups_kinds_in_one_pass_and_is_idempotent(store, forecaster):
 def test_cancelled_jobs_are_skipped(store, forecaster):
     from workers import runner
 
-    job_id = store.create("forecast", job_request("forecast", FORECAST, 24))
+    job_id = store.create("forecast", job_for("forecast", FORECAST))
     store.cancel(job_id)
     assert runner.run_jobs(store, forecaster, [job_id]) == 0
     assert store.get(job_id)["status"] == "cancelled"
@@ -87,7 +92,7 @@ def test_unloaded_model_fails_jobs_with_503(store, tmp_path):
     from workers import runner
 
     broken = load_forecaster(tmp_path)
-    job_id = store.create("forecast", job_request("forecast", FORECAST, 24))
+    job_id = store.create("forecast", job_for("forecast", FORECAST))
     runner.run_jobs(store, broken, [job_id])
     job = store.get(job_id)
     assert job["status"] == "failed" and job["error"]["code"] == "model_unavailable" and job["error"]["status"] == 503
@@ -98,7 +103,7 @@ def test_batch_chunks_twice_still_complete_once_with_errors_per_plan(store, fore
 
     plans = [{"id": f"p{i}", "current_capacity": 3000, "current_load": 500 + i, "hours_ahead": 48} for i in range(5)]
     plans[2] = {"id": "bad", "current_capacity": 3000}                     # no load and no history
-    entries = [batch_entry(plan, i) for i, plan in enumerate(plans)]     # as the API stores them
+    entries = batch_entries({"plans": plans})                            # as the API stores them
     job_id = store.create("batch", {}, total=5)
     pipe = store.redis.pipeline()
     chunks = [{"offset": 0, "plans": entries[:3]}, {"offset": 3, "plans": entries[3:]}]
@@ -120,7 +125,7 @@ def test_batch_chunks_twice_still_complete_once_with_errors_per_plan(store, fore
 def test_batch_whose_plans_are_all_invalid_completes_without_the_model(store):
     from workers.batch_runner import run_batch_chunk
 
-    entries = [batch_entry({"id": "no-load", "current_capacity": 10}, 0), batch_entry(["not", "a plan"], 1)]
+    entries = batch_entries({"plans": [{"id": "no-load", "current_capacity": 10}, ["not", "a plan"]]})
     job_id = store.create("batch", {}, total=2)
     pipe = store.redis.pipeline()
     store.store_chunks(job_id, [{"offset": 0, "plans": entries}], pipe)
@@ -131,7 +136,7 @@ def test_batch_whose_plans_are_all_invalid_completes_without_the_model(store):
     result = job["result"]
     assert result["failed"] == 2 and result["succeeded"] == 0 and result["portfolio"]["plans"] == 0
     assert [r["error"]["fields"] for r in store.plan_results(job_id)] == [
-        {"current_load": "required when no history is given"}, {"plans[1]": "must be an object"}]
+        {"current_load": "required when no history is given"}, {"plans[1]": "must be a JSON object"}]
 
 
 def test_dispatcher_publishes_at_once_then_groups_while_busy():
@@ -166,7 +171,7 @@ def test_soft_time_limit_marks_open_jobs_failed_and_reraises(store, monkeypatch)
 
     from workers import tasks
 
-    job_id = store.create("forecast", job_request("forecast", FORECAST, 24))
+    job_id = store.create("forecast", job_for("forecast", FORECAST))
     monkeypatch.setattr(tasks, "_store", store)
     monkeypatch.setattr(tasks.model_holder, "get_forecaster", lambda settings: None)
 

@@ -12,6 +12,7 @@ import logging
 from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import JobRequest, PlanEntry
 from jobs.store import OPEN, JobStore
+from workers import results as shapes
 from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
 
 log = logging.getLogger("capplan.worker")
@@ -36,10 +37,13 @@ def _error(index: int, plan_id: str, error: dict) -> dict:
     return {"index": index, "id": plan_id, "success": False, "error": error}
 
 
-def plan_result(index: int, plan_id: str, output, source: str, analysis: dict) -> dict:
+def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict) -> dict:
     """What a batch keeps per plan: the recommendation and risk, not the hourly series."""
+    found = shapes.assumptions(request, output, source)
+    level = shapes.confidence(found)
+    shapes.qualify_recommendation(analysis["recommendations"], level)
     result = {"index": index, "id": plan_id, "success": True, "hours_ahead": len(output.median),
-              "method": output.method, "history_source": source,
+              "method": output.method, "history_source": source, "assumptions": found, "confidence": level,
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
               "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS}}
@@ -64,8 +68,8 @@ def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None)
         return results
     analyses = analyze_each([planning_forecast(r, out) for (_, _, r), (out, _) in zip(valid, forecasts)],
                             [Plan.from_dict(r["plan"]) for _, _, r in valid])
-    for (index, plan_id, _), (out, source), a in zip(valid, forecasts, analyses):
-        results[index] = plan_result(index, plan_id, out, source, to_jsonable(a))
+    for (index, plan_id, request), (out, source), a in zip(valid, forecasts, analyses):
+        results[index] = plan_result(index, plan_id, request, out, source, to_jsonable(a))
     return results
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from models import artifacts
-from models.features import CONTEXT_HOURS, WEEK, as_histories, epoch_hour, hour_of_week
+from models.features import CONTEXT_HOURS, WEEK, epoch_hour, hour_of_week
 from models.forecast import ForecastOutput, QuantileForecast, SeriesBatch
 from models.forecasters.legacy import LegacyForecaster
 from models.forecasters.network import NetworkForecaster

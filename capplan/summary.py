@@ -59,10 +59,10 @@ def assumption_lines(body: dict) -> list[str]:
     low = "low" in confidences
     if not found and not low:
         return []
-    head = "Confidence: LOW" if low else "Confidence: normal"
     if not found:
-        return [f"{head}."]
-    return [f"{head}; this rests on assumptions:"] + [f"  - {m or c}" for c, m in found]
+        return ["Confidence: LOW."]
+    head = "Confidence: LOW; this rests on assumptions:" if low else "Assumptions:"
+    return [head] + [f"  - {m or c}" for c, m in found]
 
 
 def _decision(rec: dict) -> list[str]:

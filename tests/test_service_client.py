@@ -27,6 +27,8 @@ def test_analyze_prints_a_short_summary_in_the_chosen_zone(live_stack, capsys, t
     assert main(["analyze", "--url", live_stack.base_url, "--capacity", "5000", "--history", str(history),
                  "--last-hour", "2024-06-02T23", "--tz", "Europe/Paris", "--option", "unit_capacity=500"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Assumptions:" and "padded" in lines[1]       # 100 h of history: padded, said first
+    lines = lines[next(i for i, line in enumerate(lines) if line.startswith("Action: ")):]
     assert lines[0].startswith("Action: ") and lines[1].startswith("Capacity: 5,000 → ")
     text = "\n".join(lines)
     assert "Peak hour: " in text and "p90 load" in text and "Schedule: " in text

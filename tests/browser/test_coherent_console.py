@@ -284,6 +284,8 @@ def with_fields(extra_forecast: dict, extra_rec: dict):
     def handle(route):
         response = route.fetch()
         body = response.json()
+        for part in (body, body["forecast"], body["recommendations"]):   # only the given fields decide
+            part.pop("assumptions", None), part.pop("confidence", None)
         body["forecast"].update(extra_forecast)
         body["recommendations"].update(extra_rec)
         route.fulfill(response=response, body=json.dumps(body), content_type="application/json")
@@ -293,8 +295,9 @@ def with_fields(extra_forecast: dict, extra_rec: dict):
 def test_the_api_assumptions_show_as_a_banner_only_when_given(console):
     page = console.page
     fill(page, current_capacity=5000, current_load=1000, timestamp=LAST_HOUR)
-    run(page, "recommend")
-    assert page.is_hidden("#assumptions"), "no fields, no banner"
+    run(page, "recommend")                                          # no history: the real API says so
+    assert page.is_visible("#assumptions") and "is-low" in page.get_attribute("#assumptions", "class")
+    assert "generic weekly profile" in page.inner_text("#assumptions-list")
 
     generic = {"code": "no_history", "message": "Sized from a generic weekly profile scaled to your current "
                                                 "load, not from your service's history <b>x</b>"}
@@ -312,9 +315,15 @@ def test_the_api_assumptions_show_as_a_banner_only_when_given(console):
     page.unroute("**/api/capacity/recommendations")
     page.route("**/api/capacity/recommendations", with_fields(
         {"assumptions": [{"code": "clipped", "message": "Two outliers were clipped."}], "confidence": "normal"},
-        {}))
+        {"assumptions": [], "confidence": "normal"}))
     run(page, "recommend")
     assert page.is_visible("#assumptions") and "is-low" not in page.get_attribute("#assumptions", "class")
+
+    page.unroute("**/api/capacity/recommendations")
+    page.route("**/api/capacity/recommendations", with_fields({"assumptions": [], "confidence": "normal"},
+                                                              {"assumptions": [], "confidence": "normal"}))
+    run(page, "recommend")
+    assert page.is_hidden("#assumptions"), "nothing assumed, normal confidence: no banner"
     console.screenshot()
     assert console.errors == []
 

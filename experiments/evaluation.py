@@ -45,14 +45,107 @@ class Origins:
 
 def rolling_origins(series: dict[str, np.ndarray], first_epoch_hour: int, origins: int = 12,
                     history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE) -> Origins:
-    """``origins`` forecast starts spread evenly over the last ``held_out`` share of each series."""
-    hists, acts, lasts, labels, groups = [], [], [], [], []
-    for name, values in series.items():
+    """``origins`` forecast starts spread evenly over the last ``held_out`` share of each series.
+
+    The starts may be closer than a test window, so windows can overlap: the held-out figures recorded with
+    each artifact are made this way and stay comparable. ``spaced_origins`` keeps the windows apart.
+    """
+    def starts(name: str, values: np.ndarray) -> np.ndarray:
         first = max(int(len(values) * (1 - held_out)), history)
         last = len(values) - HORIZON_HOURS
         if last < first:
             raise ValueError(f"{name}: too short for {history} hours of history and a {HORIZON_HOURS}-hour horizon")
-        for number, start in enumerate(np.linspace(first, last, origins).astype(int)):
+        return np.linspace(first, last, origins).astype(int)
+
+    return _cut(series, first_epoch_hour, history, starts)
+
+
+@dataclass(frozen=True)
+class OriginPlan:
+    """Where a series' origins go: ``used`` of ``requested``, each test window after the one before."""
+
+    hours: int                  # the series' length
+    history: int                # hours of context before each origin
+    first: int                  # the earliest origin allowed: after the context and in the held-out share
+    limit: str                  # what sets ``first``: "context" or "held_out"
+    requested: int
+    room: int                   # the most origins whose test windows fit between ``first`` and the end
+    starts: tuple[int, ...]     # [used] hour index of each origin, at least HORIZON_HOURS apart
+
+    @property
+    def used(self) -> int:
+        return len(self.starts)
+
+    @property
+    def apart(self) -> int | None:
+        """The smallest gap between two origins (>= HORIZON_HOURS); None for a lone origin."""
+        return int(np.diff(self.starts).min()) if self.used > 1 else None
+
+    @property
+    def room_after_context(self) -> int:
+        """The most origins the series holds with the whole stretch after the context held out."""
+        return max(self.hours - self.history, 0) // HORIZON_HOURS
+
+
+class SeriesTooShort(ValueError):
+    """Not even one test window fits: the series' length and the length one origin needs."""
+
+    def __init__(self, name: str, hours: int, needed: int, history: int, held_out: float):
+        self.name, self.hours, self.needed, self.history, self.held_out = name, hours, needed, history, held_out
+        within = ("" if needed == history + HORIZON_HOURS
+                  else f", inside the last {held_out:.0%} of the series")
+        super().__init__(f"{name}: {hours} hours ({hours / WEEK:.1f} weeks) is too short; one origin needs "
+                         f"{needed} hours: {history} hours of history and a {HORIZON_HOURS}-hour test window{within}")
+
+
+def _earliest(hours: int, history: int, held_out: float) -> int:
+    return max(int(hours * (1 - held_out)), history)
+
+
+def hours_needed(history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE) -> int:
+    """The shortest series with room for one origin: its context and one test window in the held-out share."""
+    hours = history + HORIZON_HOURS
+    while hours - _earliest(hours, history, held_out) < HORIZON_HOURS:
+        hours += 1
+    return hours
+
+
+def plan_origins(hours: int, requested: int, history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE,
+                 name: str = "series") -> OriginPlan:
+    """Up to ``requested`` origins spread evenly over the held-out share, test windows never overlapping."""
+    if requested < 1 or history < 1 or not 0 < held_out <= 1:
+        raise ValueError(f"needs at least one origin and one hour of history, and a held-out share in (0, 1]; "
+                         f"got {requested}, {history} and {held_out}")
+    first = _earliest(hours, history, held_out)
+    room = max(hours - first, 0) // HORIZON_HOURS                # the longest horizon: one window each
+    if room == 0:
+        raise SeriesTooShort(name, hours, hours_needed(history, held_out), history, held_out)
+    used, last = min(requested, room), hours - HORIZON_HOURS
+    # integer steps of at least (last - first) // (used - 1) >= HORIZON_HOURS; a lone origin is the latest
+    starts = (last,) if used == 1 else tuple(first + i * (last - first) // (used - 1) for i in range(used))
+    return OriginPlan(hours, history, first, "context" if first == history else "held_out", requested, room,
+                      starts)
+
+
+def spaced_origins(series: dict[str, np.ndarray], first_epoch_hour: int, origins: int = 12,
+                   history: int = CONTEXT_HOURS, held_out: float = 1 - TRAIN_SHARE) -> tuple[Origins, OriginPlan]:
+    """Rolling origins whose test windows never overlap, so each origin is one independent group.
+
+    Fewer than ``origins`` where the series has no room for more; the plan says how many and why.
+    """
+    lengths = {len(values) for values in series.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"the series must share one clock; their lengths are {sorted(lengths)}")
+    name = next(iter(series))
+    plan = plan_origins(lengths.pop(), origins, history, held_out, name)
+    return _cut(series, first_epoch_hour, history, lambda _name, _values: plan.starts), plan
+
+
+def _cut(series: dict[str, np.ndarray], first_epoch_hour: int, history: int, starts_of) -> Origins:
+    """Each series' cases at ``starts_of(name, values)``; origin k of every series is group k."""
+    hists, acts, lasts, labels, groups = [], [], [], [], []
+    for name, values in series.items():
+        for number, start in enumerate(starts_of(name, values)):
             hists.append(values[start - history:start]), acts.append(values[start:start + HORIZON_HOURS])
             lasts.append(first_epoch_hour + start - 1), labels.append(f"{name}@{start}")
             groups.append(number)                                 # the columns share the CSV's clock
@@ -66,7 +159,7 @@ def ratio_with_interval(model: np.ndarray, baseline: np.ndarray, groups: np.ndar
     Cases of one group (one origin across a CSV's columns) share their week, so whole groups are resampled:
     with 12 origins the interval says how far the ratio could move with another 12 weeks. ``model`` and
     ``baseline`` are per-case MASE [N]. The interval is None under ``BOOTSTRAP_MIN_GROUPS`` groups or
-    where a draw's baseline total is 0.
+    where a draw's baseline total is 0. ``groups_better``: groups where the model's mean MASE is the lower.
     """
     groups = np.arange(len(model)) if groups is None else np.asarray(groups)
     _, index = np.unique(groups, return_inverse=True)
@@ -82,7 +175,8 @@ def ratio_with_interval(model: np.ndarray, baseline: np.ndarray, groups: np.ndar
         interval = [float(v) for v in np.quantile(ratios, [tail, 1 - tail])]
     return {"ratio": float(model.sum()) / total if total > 0 else None, "interval": interval, "level": level,
             "groups": int(len(model_sums)), "cases_better": int((model < baseline).sum()),
-            "cases_worse": int((model > baseline).sum())}
+            "cases_worse": int((model > baseline).sum()), "groups_better": int((model_sums < baseline_sums).sum()),
+            "groups_worse": int((model_sums > baseline_sums).sum())}
 
 
 def mstl_forecasts(histories: np.ndarray) -> np.ndarray | None:
@@ -94,6 +188,12 @@ def mstl_forecasts(histories: np.ndarray) -> np.ndarray | None:
     out = [MSTL(season_length=[DAY, WEEK]).forecast(y=h.astype(np.float64), h=HORIZON_HOURS)["mean"]
            for h in histories]
     return np.maximum(np.asarray(out, dtype=np.float64), 0.0)
+
+
+def case_mase(forecast: np.ndarray, cases: Origins, hours: int) -> np.ndarray:
+    """MASE of each case's first ``hours`` [N] from ``forecast`` [N, >= hours], scaled over its own history."""
+    scales = np.array([max(naive_scale(h), 1e-12) for h in cases.histories])             # [N]
+    return np.abs(forecast[:, :hours] - cases.actuals[:, :hours]).mean(axis=1) / scales
 
 
 def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
@@ -108,30 +208,37 @@ def evaluate(forecaster, cases: Origins, with_mstl: bool = True) -> dict:
     mstl = mstl_forecasts(cases.histories) if with_mstl else None
     if mstl is not None:
         forecasts["mstl"] = mstl
-    scales = np.array([max(naive_scale(h), 1e-12) for h in cases.histories])[:, None]   # [N, 1]
     p10, p90 = np.stack([o.p10 for o in outputs]), np.stack([o.p90 for o in outputs])
     report = {"cases": len(cases.labels), "mstl_available": mstl is not None, "horizons": {}, "compared": {}}
     for h in HORIZONS:
-        errors = {name: np.abs(f[:, :h] - cases.actuals[:, :h]).mean(axis=1, keepdims=True) / scales
-                  for name, f in forecasts.items()}
+        errors = {name: case_mase(f, cases, h) for name, f in forecasts.items()}          # [N] each
         report["horizons"][str(h)] = {
             **{f"mase_{name}": float(e.mean()) for name, e in errors.items()},
             "coverage_10_90": float(coverage(cases.actuals[:, :h], p10[:, :h], p90[:, :h]).mean()),
         }
-        report["compared"][str(h)] = {name: ratio_with_interval(errors["model"][:, 0], e[:, 0], cases.groups)
+        report["compared"][str(h)] = {name: ratio_with_interval(errors["model"], e, cases.groups)
                                       for name, e in errors.items() if name != "model"}
     report["methods_served"] = sorted({o.method for o in outputs})
     report["_outputs"] = outputs                                  # for plots; dropped before JSON
     return report
 
 
-def ratio_text(compared: dict) -> str:
-    """'1.007 (90% interval 0.985-1.044; better in 5, worse in 6)': one ``ratio_with_interval`` result."""
+def ratio_text(compared: dict, by: str = "cases") -> str:
+    """'1.007 (90% interval 0.985-1.044; better in 5, worse in 6)': one ``ratio_with_interval`` result.
+
+    ``by="origins"`` counts groups instead of cases: 'better in 3 of 4 origins, worse in 1'.
+    """
     if compared["ratio"] is None:
         return "n/a"
     span = ("no interval" if compared["interval"] is None
             else f"{compared['level']:.0%} interval {compared['interval'][0]:.3f}-{compared['interval'][1]:.3f}")
-    return f"{compared['ratio']:.3f} ({span}; better in {compared['cases_better']}, worse in {compared['cases_worse']})"
+    if by == "origins":
+        tied = compared["groups"] - compared["groups_better"] - compared["groups_worse"]
+        tally = (f"better in {compared['groups_better']} of {compared['groups']} origins, "
+                 f"worse in {compared['groups_worse']}" + (f", tied in {tied}" if tied else ""))
+    else:
+        tally = f"better in {compared['cases_better']}, worse in {compared['cases_worse']}"
+    return f"{compared['ratio']:.3f} ({span}; {tally})"
 
 
 def summary_line(report: dict) -> str:

@@ -43,6 +43,8 @@ def test_cases_of_one_group_are_resampled_together():
     grouped = ratio_with_interval(tripled_model, tripled_baseline, groups)
     assert grouped["groups"] == 12
     assert grouped["interval"] == pytest.approx(ratio_with_interval(model, baseline, None)["interval"])
+    assert grouped["cases_better"] == 3 * grouped["groups_better"]     # better in N counts weeks, not columns
+    assert grouped["groups_better"] == ratio_with_interval(model, baseline, None)["cases_better"] <= 12
     as_if_independent = ratio_with_interval(tripled_model, tripled_baseline, None)["interval"]
     assert as_if_independent[1] - as_if_independent[0] < grouped["interval"][1] - grouped["interval"][0]
 

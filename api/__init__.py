@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from api.errors import register_error_handlers
     from api.metrics import bp as metrics_bp, init_metrics
     from api.request_log import init_request_log
+    from api.security_headers import init_security_headers
     from api.service import JobService
     from capplan.logs import configure_logging
 
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.extensions["capplan"] = JobService(settings)
     init_request_log(app)        # first: every later refusal carries the request id
     init_content_types(app)      # then a body that is not JSON (415)
+    init_security_headers(app)
     init_metrics(app)
     register_error_handlers(app)
     for module in (forecast_views, job_views, health_views, openapi):

@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     from api.content_types import init_content_types
     from api.errors import register_error_handlers
     from api.metrics import bp as metrics_bp, init_metrics
+    from api.request_limits import init_request_limits
     from api.request_log import init_request_log
     from api.security_headers import init_security_headers
     from api.service import JobService
@@ -31,6 +32,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["capplan"] = JobService(settings)
     init_request_log(app)        # first: every later refusal carries the request id
+    init_request_limits(app)     # then a URL or chunked body over the limit (414, 413)
     init_content_types(app)      # then a body that is not JSON (415)
     init_security_headers(app)
     init_metrics(app)

@@ -56,7 +56,9 @@ def register_error_handlers(app: Flask) -> None:
         message = e.description or e.name
         if e.code == 413:
             message = f"request body larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
-        return _respond(e.code or 500, code, message)
+        # Keep what the error says besides its body (405's Allow); the body is ours.
+        headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
+        return _respond(e.code or 500, code, message, headers=headers)
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)

@@ -45,6 +45,9 @@ class Settings:
     # The Redis that `capplan run` starts when none answers holds at most this much, then refuses writes
     # (noeviction); Redis's own units: 512mb, 2gb, 0 for no limit.
     REDIS_MAXMEMORY: str = "512mb"
+    # Celery's remote control (inspect, ping, revoke, shutdown through the broker): off, since nothing in
+    # capplan uses it and anyone who can write to Redis could command the workers; Flower needs it on.
+    CELERY_REMOTE_CONTROL: bool = False
 
     @property
     def visibility_timeout(self) -> int:

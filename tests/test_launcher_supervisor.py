@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 import pytest
 import redis as redis_lib
 
+from api import create_app
 from capplan.config import ConfigError, load_settings
 from capplan.embedded_redis import embedded_redis_command, redacted, with_password
 from capplan.supervisor import RESTART_DELAYS_S, STABLE_AFTER_S, Supervisor
@@ -114,7 +115,7 @@ def test_redis_maxmemory_is_a_setting_checked_by_name():
         load_settings(environ={"REDIS_MAXMEMORY": "lots"})
 
 
-def test_the_embedded_redis_refuses_strangers_and_full_memory(tmp_path):
+def test_the_embedded_redis_refuses_strangers_and_a_full_one_is_a_503(tmp_path):
     url = with_password(f"redis://127.0.0.1:{free_port()}/0")
     args, config = embedded_redis_command(url, tmp_path, "2mb")
     supervisor = Supervisor(log=lambda _line: None)
@@ -135,5 +136,19 @@ def test_the_embedded_redis_refuses_strangers_and_full_memory(tmp_path):
         with pytest.raises(redis_lib.exceptions.ResponseError, match="maxmemory"):
             for i in range(100):
                 client.set(f"k{i}", b"x" * 100_000)
+        client.config_set("maxmemory", "1")         # full for certain: every write is refused now
+        reply = create_app({"REDIS_URL": url, "LOG_LEVEL": "CRITICAL"}).test_client().post(
+            "/api/forecast", json={"current_load": 5}, headers={"Prefer": "respond-async"})
+        assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
+        assert reply.get_json()["error"]["message"] == "the job store is full; retry later"
     finally:
         supervisor.stop()
+
+
+def test_other_redis_refusals_stay_generic_500s(app, monkeypatch):
+    def refuse(*_a, **_k):
+        raise redis_lib.exceptions.ResponseError("WRONGTYPE Operation against a key holding the wrong kind")
+
+    monkeypatch.setattr(app.extensions["capplan"].store, "create", refuse)
+    reply = app.test_client().post("/api/forecast", json={"current_load": 5})
+    assert reply.status_code == 500 and "WRONGTYPE" not in reply.get_data(as_text=True)

@@ -16,9 +16,12 @@ from capplan.config import Settings, load_settings
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the API; it connects to Redis on first use and never loads the model (workers do)."""
     from api import forecast_views, health_views, job_views, openapi
+    from api.content_types import init_content_types
     from api.errors import register_error_handlers
     from api.metrics import bp as metrics_bp, init_metrics
+    from api.request_limits import init_request_limits
     from api.request_log import init_request_log
+    from api.security_headers import init_security_headers
     from api.service import JobService
     from capplan.logs import configure_logging
 
@@ -29,7 +32,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
                       DEBUG=settings.ENV == "development", TESTING=settings.ENV == "test")
     app.json.sort_keys = False
     app.extensions["capplan"] = JobService(settings)
-    init_request_log(app)
+    init_request_log(app)        # first: every later refusal carries the request id
+    init_request_limits(app)     # then a URL or chunked body over the limit (414, 413)
+    init_content_types(app)      # then a body that is not JSON (415)
+    init_security_headers(app)
     init_metrics(app)
     register_error_handlers(app)
     for module in (forecast_views, job_views, health_views, openapi):

@@ -38,6 +38,11 @@ def _respond(status: int, code: str, message: str, fields=None, headers=None):
     return response
 
 
+def redis_is_full(e: Exception) -> bool:
+    """Redis at maxmemory refused a write: OutOfMemoryError, or its "-OOM" text inside a script's error."""
+    return isinstance(e, redis.exceptions.OutOfMemoryError) or "OOM command not allowed" in str(e)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors, HTTP errors, Redis outages and anything unexpected to JSON bodies."""
     from planning import PlanValidationError
@@ -56,7 +61,9 @@ def register_error_handlers(app: Flask) -> None:
         message = e.description or e.name
         if e.code == 413:
             message = f"request body larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
-        return _respond(e.code or 500, code, message)
+        # Keep what the error says besides its body (405's Allow); the body is ours.
+        headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
+        return _respond(e.code or 500, code, message, headers=headers)
 
     @app.errorhandler(redis.exceptions.ConnectionError)
     @app.errorhandler(redis.exceptions.TimeoutError)
@@ -64,6 +71,15 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("redis unreachable: %s", e)
         return _respond(503, "service_unavailable", "the job store is unreachable; retry shortly",
                         headers={"Retry-After": "1"})
+
+    @app.errorhandler(redis.exceptions.ResponseError)
+    def redis_refused(e: Exception):
+        if not redis_is_full(e):
+            return unexpected(e)
+        # maxmemory with noeviction: Redis refuses writes rather than dropping jobs; the operator must act.
+        log.error("redis refused a write at maxmemory: %s", e)
+        return _respond(503, "service_unavailable", "the job store is full; retry later",
+                        headers={"Retry-After": "5"})
 
     @app.errorhandler(BrokerUnreachable)
     def broker_down(e: Exception):

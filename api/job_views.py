@@ -1,18 +1,17 @@
 """Job status, cancellation and a batch's paged or CSV results."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 from flask import Blueprint, Response, jsonify, request
 
 from api.errors import InvalidRequest, NotFound, ServiceError
 from api.service import job_service
-from api.batch_csv import CSV_COLUMNS, csv_row
+from api.batch_csv import results_csv
 
 bp = Blueprint("jobs", __name__)
 MAX_PAGE = 1000
+RESULT_FORMATS = ("json", "csv")
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what new_job_id makes; anything else is no job of ours
 
 
@@ -57,20 +56,24 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _format_arg() -> str:
+    chosen = request.args.get("format", "json")
+    if chosen not in RESULT_FORMATS:
+        raise InvalidRequest.field("format", f"must be {' or '.join(RESULT_FORMATS)}")
+    return chosen
+
+
 @bp.get("/api/jobs/<job_id>/results")
 def job_results(job_id: str):
     """Per-plan results of a batch in plan order: ?offset=&limit= pages, ?format=csv downloads all."""
+    chosen = _format_arg()
     record = _job_or_error(job_id)
     if record["kind"] != "batch":
         raise InvalidRequest.field("job_id", "only batch jobs have per-plan results; see /api/jobs/{id}")
     total = record["progress"]["total"]
     store = job_service().store
-    if request.args.get("format", "json") == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(csv_row(r) for r in store.plan_results(job_id))
-        return Response(out.getvalue(), mimetype="text/csv", headers={
+    if chosen == "csv":
+        return Response(results_csv(store.plan_results(job_id)), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="batch-{job_id}.csv"'})
     offset = _int_arg("offset", 0, 0, max(total, 0))
     limit = _int_arg("limit", 100, 1, MAX_PAGE)

@@ -14,6 +14,12 @@ from jobs.queues import BATCH_QUEUE, FORECAST_QUEUE
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# Label values come from this list or are "other": a client that makes up methods must not make up series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "other"
 
 
 class RedisCollector:
@@ -70,7 +76,7 @@ def init_metrics(app: Flask) -> None:
     def _observe(response):
         # The start time is the one api.request_log takes for the access log.
         rule = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        latency.labels(rule, request.method, str(response.status_code)).observe(
+        latency.labels(rule, method_label(request.method), str(response.status_code)).observe(
             time.perf_counter() - g.get("request_started", time.perf_counter()))
         return response
 

@@ -15,6 +15,7 @@ import sys
 from typing import TextIO
 
 from capplan.batch_file import PlanRow, read_plans
+from capplan.csv_cells import neutralise
 from capplan.local_input import LocalInputError
 from capplan.plan_fields import BATCH_COLUMNS
 from capplan.service_client import ServiceClient
@@ -22,6 +23,9 @@ from capplan.summary import batch_lines
 
 EXIT_OK, EXIT_FAILED_PLANS = 0, 2
 LOCAL_COLUMNS = ["index", "id", "success", "error"]   # the results columns a plan refused here fills
+# Columns that carry the file's own text (ids, messages quoting a cell); every other cell is a number or
+# a word the service wrote, and the service's CSV already neutralised its text.
+TEXT_COLUMNS = ("id", "error")
 
 
 def run_batch(service: ServiceClient, args, zone) -> int:
@@ -103,4 +107,4 @@ def _named(error: str) -> str:
 def _write_table(out: TextIO, columns: list[str], table: list[dict]) -> None:
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({**row, **{c: neutralise(row[c]) for c in TEXT_COLUMNS if c in row}} for row in table)

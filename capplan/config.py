@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL_DIR = REPO_ROOT / "models" / "artifacts"
+MEMORY = re.compile(r"^\d+(?:[kmg]b?)?$", re.IGNORECASE)   # what redis.conf takes for a size
 
 
 class ConfigError(ValueError):
@@ -40,6 +42,12 @@ class Settings:
     TASK_SOFT_TIME_LIMIT: int = 300
     TASK_TIME_LIMIT: int = 360
     ENV: str = "production"
+    # The Redis that `capplan run` starts when none answers holds at most this much, then refuses writes
+    # (noeviction); Redis's own units: 512mb, 2gb, 0 for no limit.
+    REDIS_MAXMEMORY: str = "512mb"
+    # Celery's remote control (inspect, ping, revoke, shutdown through the broker): off, since nothing in
+    # capplan uses it and anyone who can write to Redis could command the workers; Flower needs it on.
+    CELERY_REMOTE_CONTROL: bool = False
 
     @property
     def visibility_timeout(self) -> int:
@@ -89,6 +97,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
     if settings.FORECAST_PRECISION not in ("fp32", "bf16"):
         raise ConfigError(f"FORECAST_PRECISION must be fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
+    if not MEMORY.match(settings.REDIS_MAXMEMORY):
+        raise ConfigError(f"REDIS_MAXMEMORY must be bytes or a size like 512mb or 2gb, got {settings.REDIS_MAXMEMORY!r}")
     if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
     return settings

@@ -11,6 +11,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = 120
 graceful_timeout = 5
 accesslog = None            # the app logs each request as JSON with its request id
+# gunicorn's largest request line (its default is 4094): URLs up to it reach the app, which answers
+# one over api.request_limits.MAX_URL_BYTES with a JSON 414; only longer lines get gunicorn's HTML 414.
+limit_request_line = 8190
 control_socket_disable = True   # one shared ~/.gunicorn socket would clash between instances
 logconfig_dict = {
     "version": 1,

@@ -1,7 +1,8 @@
 """`capplan run` (what `make run` calls): Redis if none answers, one Celery worker, the API under gunicorn.
 
 It prints one `capplan ready: URL (...)` line once the API's health check says a worker holds the model.
-Ctrl-C or SIGTERM stops everything it started, newest first; if one process dies the rest are stopped.
+Ctrl-C or SIGTERM stops everything it started, newest first. A worker that dies is restarted; if Redis
+or the API dies, the rest are stopped (capplan/supervisor.py).
 """
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ import urllib.request
 from typing import Callable
 from urllib.parse import urlparse
 
-from capplan.config import REPO_ROOT, load_settings
-from capplan.embedded_redis import redis_answers, redis_server_binary
+from capplan.config import REPO_ROOT, Settings, load_settings
+from capplan.embedded_redis import embedded_redis_command, redacted, redis_answers, with_password
+from capplan.supervisor import Supervisor, say
 
-STOP_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 60.0   # after this, say what is still missing (and keep waiting)
 HEALTH_POLL_S = 0.5
 
@@ -45,59 +46,6 @@ def commands(settings, host: str, port: int, concurrency: int, threads: int) -> 
         "api": [py, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app", "-b", f"{host}:{port}",
                 "--threads", str(threads)],
     }
-
-
-def embedded_redis_command(url: str) -> list[str]:
-    parsed = urlparse(url)
-    if parsed.hostname not in (None, "127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"capplan run: no Redis answers at {url}, and an embedded one can only listen locally")
-    data = REPO_ROOT / "var" / f"redis-{parsed.port or 6379}"   # one directory per port: no shared AOF
-    data.mkdir(parents=True, exist_ok=True)
-    args = [redis_server_binary(), "--port", str(parsed.port or 6379), "--bind", "127.0.0.1",
-            "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-            "--maxmemory-policy", "noeviction", "--loglevel", "warning"]
-    if parsed.password:
-        args += ["--requirepass", parsed.password]
-    return args
-
-
-class Supervisor:
-    """Starts processes in order, stops them in reverse order."""
-
-    def __init__(self, show_commands: bool = False):
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.show_commands = show_commands   # command lines may hold a Redis password: only at DEBUG
-
-    def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
-        if self.show_commands:
-            print(f"capplan run: starting {name}: {' '.join(args)}", file=sys.stderr, flush=True)
-        proc = subprocess.Popen(args, env=env, cwd=str(REPO_ROOT), start_new_session=True)
-        self.procs.append((name, proc))
-        return proc
-
-    def exited(self) -> tuple[str, int] | None:
-        for name, proc in self.procs:
-            if proc.poll() is not None:
-                return name, proc.returncode
-        return None
-
-    def stop(self) -> None:
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                print(f"capplan run: stopping {name}", file=sys.stderr, flush=True)
-                proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for _name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        for _name, proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)   # leftovers in its group (pool children)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def _wait_for_redis(url: str, proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -177,12 +125,54 @@ def local_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def start_redis(supervisor: Supervisor, url: str, settings: Settings) -> str:
+    """The Redis URL for the API and the workers: ``url`` when a Redis answers there, else an embedded one's.
+
+    The embedded one gets the password in ``url``, or one of its own for this run, printed at DEBUG only.
+    """
+    if redis_answers(url):
+        say(f"capplan run: using the Redis at {redacted(url)}")
+        return url
+    url = with_password(url)
+    port = urlparse(url).port or 6379
+    data = REPO_ROOT / "var" / f"redis-{port}"   # one directory per port: no shared AOF
+    data.mkdir(parents=True, exist_ok=True)
+    args, config = embedded_redis_command(url, data, settings.REDIS_MAXMEMORY)
+    say(f"capplan run: starting Redis on 127.0.0.1:{port} (data in var/redis-{port}, maxmemory "
+        f"{settings.REDIS_MAXMEMORY}, password required)")
+    if supervisor.show_commands:
+        say(f"capplan run: REDIS_URL={url}")
+    _wait_for_redis(url, supervisor.start("redis", args, dict(os.environ), stdin_text=config))
+    return url
+
+
+def start_service(supervisor: Supervisor, settings: Settings, args: argparse.Namespace, env: dict) -> None:
+    cmds = commands(settings, args.host, int(env["PORT"]), args.concurrency, args.threads)
+    workers = f"{args.concurrency} worker process{'' if args.concurrency == 1 else 'es'}"
+    say(f"capplan run: starting {workers} and the API on {args.host}:{env['PORT']} (Ctrl-C stops everything)")
+    # One torch thread per worker process: small batched passes waste CPU spinning extra threads,
+    # and the API and Redis need the other cores. Set OMP_NUM_THREADS to override.
+    supervisor.start("worker", cmds["worker"], {"OMP_NUM_THREADS": "1", **env}, restart=True)
+    supervisor.start("api", cmds["api"], env)
+
+
+def supervise(supervisor: Supervisor, watch: ReadinessWatch, stopping: dict) -> int:
+    """Until a signal (0) or a process that is not restarted exits (1): restart workers, say when ready."""
+    while stopping["signal"] is None:
+        dead = supervisor.check()
+        if dead:
+            say(f"capplan run: {dead[0]} exited with {dead[1]}; stopping")
+            return 1
+        said = watch.poll()
+        if said:
+            print(said[1], file=sys.stdout if said[0] == "ready" else sys.stderr, flush=True)
+        time.sleep(0.2)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    url = args.redis_url or settings.REDIS_URL
     port = args.port or settings.PORT
-    env = {**os.environ, "REDIS_URL": url, "PORT": str(port),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     supervisor = Supervisor(show_commands=settings.LOG_LEVEL.upper() == "DEBUG")
     stopping = {"signal": None}
 
@@ -192,32 +182,11 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        if redis_answers(url):
-            print(f"capplan run: using the Redis at {url}", file=sys.stderr, flush=True)
-        else:
-            redis_port = urlparse(url).port or 6379
-            print(f"capplan run: starting Redis on 127.0.0.1:{redis_port} (data in var/redis-{redis_port})",
-                  file=sys.stderr, flush=True)
-            _wait_for_redis(url, supervisor.start("redis", embedded_redis_command(url), env))
-        cmds = commands(settings, args.host, port, args.concurrency, args.threads)
-        workers = f"{args.concurrency} worker process{'' if args.concurrency == 1 else 'es'}"
-        print(f"capplan run: starting {workers} and the API on {args.host}:{port} (Ctrl-C stops everything)",
-              file=sys.stderr, flush=True)
-        # One torch thread per worker process: small batched passes waste CPU spinning extra threads,
-        # and the API and Redis need the other cores. Set OMP_NUM_THREADS to override.
-        supervisor.start("worker", cmds["worker"], {"OMP_NUM_THREADS": "1", **env})
-        supervisor.start("api", cmds["api"], env)
-        watch = ReadinessWatch(local_url(args.host, port))
-        while stopping["signal"] is None:
-            dead = supervisor.exited()
-            if dead:
-                print(f"capplan run: {dead[0]} exited with {dead[1]}; stopping", file=sys.stderr, flush=True)
-                return 1
-            said = watch.poll()
-            if said:
-                print(said[1], file=sys.stdout if said[0] == "ready" else sys.stderr, flush=True)
-            time.sleep(0.2)
-        return 0
+        url = start_redis(supervisor, args.redis_url or settings.REDIS_URL, settings)
+        env = {**os.environ, "REDIS_URL": url, "PORT": str(port),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+        start_service(supervisor, settings, args, env)
+        return supervise(supervisor, ReadinessWatch(local_url(args.host, port)), stopping)
     finally:
         supervisor.stop()
 

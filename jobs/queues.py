@@ -51,7 +51,9 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,
-        worker_enable_remote_control=True,
+        # Off unless CELERY_REMOTE_CONTROL: no pidbox queue, so nothing that reaches Redis can inspect,
+        # revoke or shut down the workers through it; capplan never uses it (Flower does).
+        worker_enable_remote_control=settings.CELERY_REMOTE_CONTROL,
     )
     app.conf.capplan_settings = settings
     return app

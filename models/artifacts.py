@@ -30,6 +30,19 @@ class ArtifactError(Exception):
     """A model directory is missing, incomplete or refused; the message says why."""
 
 
+def public_error(exc: Exception, model_dir: Path) -> str:
+    """Why a model did not load, naming files inside the model directory but never a folder of the machine.
+
+    The message travels to /api/health and to failed jobs; MODEL_DIR says where the directory is.
+    """
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or type(exc).__name__}: {Path(os.fsdecode(exc.filename)).name}"
+    text = str(exc)
+    for folder in sorted({str(model_dir), str(model_dir.resolve())}, key=len, reverse=True):
+        text = text.replace(folder + os.sep, "").replace(folder, "the model directory")
+    return text
+
+
 def sha256_of(path: str | os.PathLike) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -102,7 +115,7 @@ def load_legacy(model_dir: Path, device: torch.device, allow_unsafe_pickle: bool
     """(network, target_scaler, time_scaler) of the original service; scalers only when trusted."""
     for name in (LEGACY_WEIGHTS, TARGET_SCALER, TIME_SCALER):
         if not (model_dir / name).is_file():
-            raise ArtifactError(f"{name} is missing from {model_dir}")
+            raise ArtifactError(f"{name} is missing from the model directory")
     try:
         state = torch.load(model_dir / LEGACY_WEIGHTS, map_location="cpu", weights_only=True)
         lstm_layers = sum(1 for k in state if k.startswith("lstm.weight_ih_l") and not k.endswith("_reverse"))

@@ -185,7 +185,7 @@ def load_forecaster(model_dir: str | os.PathLike | None = None, *, device: str =
                     version=artifacts.sha256_of(path / artifacts.LEGACY_WEIGHTS)[:12])
         return Forecaster(info, legacy, config)
     except (artifacts.ArtifactError, RuntimeError, ValueError, TypeError, OSError) as exc:
-        info["error"] = str(exc)
+        info["error"] = artifacts.public_error(exc, path)
         return Forecaster(info)
 
 

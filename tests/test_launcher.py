@@ -11,12 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
+from urllib.parse import urlparse
 
 import psutil
 import pytest
 
-from capplan.launcher import ReadinessWatch, commands, embedded_redis_command, local_url
+from capplan.launcher import ReadinessWatch, commands, fetch_health, local_url
 from capplan.config import load_settings
 from tests.redis_server import free_port
 
@@ -29,12 +29,6 @@ def test_commands_match_the_procfile():
     assert "api.wsgi:app" in " ".join(cmds["api"]) and "api.wsgi:app" in procfile
     assert "workers.worker" in " ".join(cmds["worker"]) and "-A workers.worker worker" in procfile
     assert "-Q forecast,batch" in " ".join(cmds["worker"]) and "-Q forecast,batch" in procfile
-
-
-def test_embedded_redis_only_for_local_urls():
-    assert "--requirepass" in embedded_redis_command("redis://:pw@127.0.0.1:6390/0")
-    with pytest.raises(SystemExit):
-        embedded_redis_command("redis://redis.example.com:6379/0")
 
 
 HEALTHY = {"status": "healthy", "model_loaded": True,
@@ -126,32 +120,69 @@ def _warnings_in(output: str) -> list[str]:
     return found
 
 
+def _read_until(lines: queue.Queue, output: list[str], done, timeout: float) -> None:
+    """Append the launcher's lines to ``output`` until ``done(output)`` or it stops printing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not done(output):
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        if line is None:
+            return
+        output.append(line)
+
+
+def _check_embedded_redis(launcher: psutil.Process, redis_port: int) -> str:
+    """Its password (read from the API's environment): strangers are refused, maxmemory 512mb, noeviction."""
+    import redis as redis_lib
+
+    api = next(p for p in launcher.children() if "gunicorn" in " ".join(p.cmdline()))
+    url = api.environ()["REDIS_URL"]
+    password = urlparse(url).password
+    assert password and password not in " ".join(" ".join(p.cmdline()) for p in launcher.children(recursive=True))
+    with pytest.raises(redis_lib.exceptions.AuthenticationError):
+        redis_lib.Redis(port=redis_port, socket_timeout=2).set("k", "v")
+    client = redis_lib.Redis.from_url(url, socket_timeout=2)
+    assert client.config_get("maxmemory") == {"maxmemory": str(512 * 1024 * 1024)}
+    assert client.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    return password
+
+
+def _kill_the_worker_and_see_it_back(launcher: psutil.Process, port: int, lines, output) -> None:
+    worker = next(p for p in launcher.children() if "celery" in " ".join(p.cmdline()))
+    worker.kill()
+    restarting = "capplan run: worker exited with -9; restarting it in 1 s"
+    _read_until(lines, output, lambda out: any(restarting in line for line in out), 30)
+    assert any(restarting in line for line in output), "".join(output)
+    deadline, body = time.monotonic() + 120, {}
+    while time.monotonic() < deadline:
+        body = fetch_health(f"http://127.0.0.1:{port}/api/health") or {}
+        again = [p for p in launcher.children() if "celery" in " ".join(p.cmdline())]
+        if body.get("status") == "healthy" and again and again[0].pid != worker.pid:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"no healthy worker after the restart: {body}")
+
+
 @pytest.mark.integration
 @pytest.mark.slow
-def test_capplan_run_says_ready_without_warnings_and_sigint_stops_everything():
+def test_capplan_run_says_ready_restarts_a_dead_worker_and_sigint_stops_everything():
     port, redis_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "LOG_LEVEL": "INFO",
            "FORECAST_DEVICE": "cpu", "MODEL_DIR": os.path.join(REPO, "models", "artifacts")}
     proc = subprocess.Popen([sys.executable, "-m", "capplan.cli", "run"], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    lines, output, started = _lines_of(proc), [], []
+    lines, output, started, password = _lines_of(proc), [], [], None
     try:
-        deadline = time.monotonic() + 150
-        while time.monotonic() < deadline and not any(line.startswith("capplan ready:") for line in output):
-            try:
-                line = lines.get(timeout=1)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            output.append(line)
+        _read_until(lines, output, lambda out: any(line.startswith("capplan ready:") for line in out), 150)
         ready = [line.strip() for line in output if line.startswith("capplan ready:")]
         assert ready == [f"capplan ready: http://127.0.0.1:{port} (model attention_bilstm "
                          f"{_shipped_version()} on cpu, 1 worker)"], "".join(output)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as r:
-            body = json.loads(r.read())
-        assert body.get("status") == "healthy" and body["model_loaded"], body
-        started = psutil.Process(proc.pid).children(recursive=True)
+        launcher = psutil.Process(proc.pid)
+        password = _check_embedded_redis(launcher, redis_port)
+        _kill_the_worker_and_see_it_back(launcher, port, lines, output)
+        started = launcher.children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
         assert "redis-server" in names and "celery" in names and "gunicorn" in names
         proc.send_signal(signal.SIGINT)
@@ -160,11 +191,11 @@ def test_capplan_run_says_ready_without_warnings_and_sigint_stops_everything():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    while (line := lines.get(timeout=10)) is not None:
-        output.append(line)
+    _read_until(lines, output, lambda out: False, 10)
     text = "".join(output)
     assert not _warnings_in(text), text
     assert "GET /api/health" not in text, text   # the launcher's own polls log at DEBUG
+    assert password and password not in text     # printed at DEBUG only
     time.sleep(0.5)
     shutil.rmtree(os.path.join(REPO, "var", f"redis-{redis_port}"), ignore_errors=True)
     alive = [p for p in started if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]

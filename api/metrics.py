@@ -10,7 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from jobs.heartbeats import live_workers
 from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
-from jobs.queues import BATCH_QUEUE, FORECAST_QUEUE
+from jobs.queues import QUEUES
 
 bp = Blueprint("metrics", __name__)
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -32,19 +32,19 @@ class RedisCollector:
         client = self.app.extensions["capplan"].redis
         try:
             p = client.pipeline(transaction=False)
-            p.llen(FORECAST_QUEUE)
-            p.llen(BATCH_QUEUE)
+            for queue in QUEUES:
+                p.llen(queue)
             p.hgetall(JOBS_KEY)
             p.hgetall(INFERENCE_KEY)
-            forecast_depth, batch_depth, jobs, inference = p.execute()
+            *depths, jobs, inference = p.execute()
             workers = len(live_workers(client))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=0)
             return
         yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=1)
         depth = GaugeMetricFamily("capplan_queue_depth", "tasks waiting in a Celery queue", labels=["queue"])
-        depth.add_metric([FORECAST_QUEUE], forecast_depth)
-        depth.add_metric([BATCH_QUEUE], batch_depth)
+        for queue, queue_depth in zip(QUEUES, depths):
+            depth.add_metric([queue], queue_depth)
         yield depth
         yield GaugeMetricFamily("capplan_live_worker_processes", "worker processes with a fresh heartbeat",
                                 value=workers)

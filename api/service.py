@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from functools import partial
 
 import redis
 from flask import current_app
 
 from api.dispatch import JobDispatcher
+from api.wait_slots import WaitSlots
 from capplan.config import Settings
 from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
-from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
+from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_JOBS_TASK, create_celery,
+                         jobs_queue)
 
 MAX_PREFER_WAIT_S = 60.0
 WORKER_COUNT_EVERY_S = 5.0
@@ -31,23 +34,26 @@ class JobService:
                                                                        MAX_PREFER_WAIT_S) + 2.0)
         self.store = JobStore(self.redis, settings.RESULT_TTL, blocking=self.blocking)
         self.celery = create_celery(settings)
-        self.dispatcher = JobDispatcher(self.publish_jobs, self._publish_failed)
+        # The dispatcher's groups are waited for: they go to the interactive queue.
+        self.dispatcher = JobDispatcher(partial(self.publish_jobs, waited_for=True), self._publish_failed)
+        self.wait_slots = WaitSlots(settings.SYNC_MAX_WAITING)
         self._sized_at = float("-inf")
 
-    def publish_jobs(self, job_ids: list[str]) -> None:
-        self._size_dispatcher()
+    def publish_jobs(self, job_ids: list[str], waited_for: bool = False) -> None:
+        if waited_for:
+            self._size_dispatcher()
         # argsrepr given: Celery would otherwise saferepr() the arguments of every message.
-        self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=FORECAST_QUEUE,
+        self.celery.send_task(RUN_JOBS_TASK, args=[job_ids], queue=jobs_queue(waited_for),
                               argsrepr=f"[{len(job_ids)} job ids]")
 
     def _size_dispatcher(self) -> None:
-        """Keep one group per live worker process in flight, plus one queued (checked every few s)."""
+        """Keep one group per live interactive worker process in flight, plus one queued (checked every few s)."""
         now = time.monotonic()
         if now - self._sized_at < WORKER_COUNT_EVERY_S:
             return
         self._sized_at = now
         try:
-            processes = len(live_workers(self.redis))
+            processes = sum(INTERACTIVE_QUEUE in (w.get("queues") or ()) for w in live_workers(self.redis))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             return
         self.dispatcher.max_in_flight = max(2, processes + 1)

@@ -76,14 +76,24 @@ def submit(kind: str, job_request: dict, body: dict):
     earlier = claim_idempotency(body, job_id)
     if earlier is not None:
         return replay(earlier, preference)
-    # A job answered synchronously never shows its id, so its record need not outlive the answer.
-    shown = wait <= 0 or "Idempotency-Key" in request.headers
-    service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown)
-    count_job_created(kind)
-    if wait <= 0:
-        with service.failing_jobs_on_error([job_id]):
-            service.publish_jobs([job_id])
-        return accepted(job_id, preference)
+    # Every waiting slot taken: no wait, so this request's thread is free again at once (a 202).
+    with service.wait_slots.slot(wait > 0) as waiting:
+        if wait > 0 and not waiting:
+            preference = None
+        # A job answered synchronously never shows its id, so its record need not outlive the answer.
+        shown = not waiting or "Idempotency-Key" in request.headers
+        service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown)
+        count_job_created(kind)
+        if not waiting:
+            with service.failing_jobs_on_error([job_id]):
+                service.publish_jobs([job_id])
+            return accepted(job_id, preference)
+        return wait_for(job_id, wait, shown, preference)
+
+
+def wait_for(job_id: str, wait: float, shown: bool, preference: str | None):
+    """Hand the job to the dispatcher (the interactive queue) and wait: its answer, or 202 when it runs out."""
+    service = job_service()
     service.dispatcher.submit(job_id)
     try:
         done = service.store.wait(job_id, wait)

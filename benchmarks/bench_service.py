@@ -58,7 +58,7 @@ class Stack:
                      "--appendonly", "no", "--dir", self.tmp], "redis")
         while not redis_answers(self.env["REDIS_URL"]):
             time.sleep(0.05)
-        self._spawn([py, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "forecast,batch",
+        self._spawn([py, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "interactive,forecast,batch",
                      "-c", str(self.concurrency), "--without-gossip", "--without-mingle", "-l", "WARNING"], "worker")
         self._spawn([py, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app",
                      "-b", f"127.0.0.1:{self.api_port}", "--threads", str(self.threads)], "api")

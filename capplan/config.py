@@ -23,6 +23,9 @@ class Settings:
     PORT: int = 5000
     SYNC_MAX_HOURS: int = 48
     SYNC_WAIT_S: float = 10.0
+    # Requests of one API process that may wait for a result at once; beyond it they answer 202 at once.
+    # Keep it under gunicorn's threads (GUNICORN_THREADS, 32): the rest serve health checks and polls.
+    SYNC_MAX_WAITING: int = 24
     RESULT_TTL: int = 24 * 3600
     FORECAST_DEVICE: str = "auto"
     # The network encoder's precision, one for the whole deployment so that every worker serves the
@@ -99,6 +102,6 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"FORECAST_PRECISION must be fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
     if not MEMORY.match(settings.REDIS_MAXMEMORY):
         raise ConfigError(f"REDIS_MAXMEMORY must be bytes or a size like 512mb or 2gb, got {settings.REDIS_MAXMEMORY!r}")
-    if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
-        raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
+    if min(settings.SYNC_MAX_HOURS, settings.SYNC_WAIT_S, settings.SYNC_MAX_WAITING) < 0 or settings.RESULT_TTL <= 0:
+        raise ConfigError("SYNC_MAX_HOURS, SYNC_WAIT_S and SYNC_MAX_WAITING must be >= 0 and RESULT_TTL > 0")
     return settings

@@ -1,4 +1,7 @@
-"""`capplan run` (what `make run` calls): Redis if none answers, one Celery worker, the API under gunicorn.
+"""`capplan run` (what `make run` calls): Redis if none answers, Celery workers, the API under gunicorn.
+
+Two workers: one for the interactive queue (what requests wait for), one for analyses and batches, so
+that a flood of jobs never holds up a synchronous forecast (jobs/queues.py says why a queue order won't).
 
 It prints one `capplan ready: URL (...)` line once the API's health check says a worker holds the model.
 Ctrl-C or SIGTERM stops everything it started, newest first. A worker that dies is restarted; if Redis
@@ -22,6 +25,7 @@ from urllib.parse import urlparse
 from capplan.config import REPO_ROOT, Settings, load_settings
 from capplan.embedded_redis import embedded_redis_command, redacted, redis_answers, with_password
 from capplan.supervisor import Supervisor, say
+from jobs.queues import INTERACTIVE_QUEUE, WORKER_QUEUES
 
 READY_TIMEOUT_S = 60.0   # after this, say what is still missing (and keep waiting)
 HEALTH_POLL_S = 0.5
@@ -31,21 +35,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address the API listens on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="API port (default: PORT, 5000)")
     parser.add_argument("--redis-url", default=None, help="Redis to use (default: REDIS_URL)")
-    parser.add_argument("--concurrency", type=int, default=1, help="worker processes (default 1)")
-    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads (default 16)")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="worker processes for analyses and batches (default 1)")
+    parser.add_argument("--interactive", type=int, default=1,
+                        help="worker processes for the requests that wait: synchronous forecasts and "
+                             "recommendations (default 1; 0 shares the other workers, without their guarantee)")
+    parser.add_argument("--threads", type=int, default=32, help="gunicorn threads (default 32)")
 
 
-def commands(settings, host: str, port: int, concurrency: int, threads: int) -> dict[str, list[str]]:
-    """The worker and API command lines (the Procfile has the same two)."""
-    py = sys.executable
-    return {
-        # --quiet: no banner; the ready line says what came up.
-        "worker": [py, "-m", "celery", "--quiet", "-A", "workers.worker", "worker", "-Q", "forecast,batch",
-                   "-c", str(concurrency), "-n", "capplan@%h", "--without-gossip", "--without-mingle",
-                   "-l", settings.LOG_LEVEL],
-        "api": [py, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app", "-b", f"{host}:{port}",
-                "--threads", str(threads)],
-    }
+def worker_command(settings, name: str, queues: tuple[str, ...], processes: int) -> list[str]:
+    # --quiet: no banner; the ready line says what came up.
+    return [sys.executable, "-m", "celery", "--quiet", "-A", "workers.worker", "worker", "-Q", ",".join(queues),
+            "-c", str(processes), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+            "-l", settings.LOG_LEVEL]
+
+
+def worker_processes(args: argparse.Namespace) -> int:
+    return args.concurrency + max(args.interactive, 0)
+
+
+def commands(settings, host: str, port: int, concurrency: int, threads: int,
+             interactive: int = 1) -> dict[str, list[str]]:
+    """The worker and API command lines (the Procfile has the same three)."""
+    bulk = WORKER_QUEUES["bulk"] if interactive > 0 else (INTERACTIVE_QUEUE, *WORKER_QUEUES["bulk"])
+    cmds = {"worker": worker_command(settings, "capplan", bulk, concurrency)}
+    if interactive > 0:
+        cmds["worker-interactive"] = worker_command(settings, "interactive", WORKER_QUEUES["interactive"],
+                                                    interactive)
+    cmds["api"] = [sys.executable, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf", "api.wsgi:app",
+                   "-b", f"{host}:{port}", "--threads", str(threads)]
+    return cmds
 
 
 def _wait_for_redis(url: str, proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -82,10 +101,12 @@ def ready_line(base_url: str, health: dict) -> str:
             f"{live} worker{'' if live == 1 else 's'})")
 
 
-def missing_line(base_url: str, health: dict | None, waited_s: float) -> str:
+def missing_line(base_url: str, health: dict | None, waited_s: float, workers: int = 1) -> str:
     """What still keeps the service from answering, in the health check's own words."""
     if health is None:
         missing = f"the API does not answer at {base_url}/api/health"
+    elif health.get("status") == "healthy":
+        missing = f"{(health.get('workers') or {}).get('live', 0)} of {workers} worker processes are up"
     else:
         missing = "; ".join(health.get("reasons") or [f"health says {health.get('status')!r}"])
     return f"capplan not ready after {waited_s:.0f} s: {missing} (still waiting; Ctrl-C stops everything)"
@@ -95,8 +116,10 @@ class ReadinessWatch:
     """Polls /api/health over HTTP (the job store is the API's business) until a worker holds the model."""
 
     def __init__(self, base_url: str, timeout_s: float = READY_TIMEOUT_S,
-                 fetch: Callable[[str], dict | None] = fetch_health, clock: Callable[[], float] = time.monotonic):
+                 fetch: Callable[[str], dict | None] = fetch_health, clock: Callable[[], float] = time.monotonic,
+                 workers: int = 1):
         self.base_url, self.timeout_s, self.fetch, self.clock = base_url, timeout_s, fetch, clock
+        self.workers = workers   # worker processes started: ready once that many are live
         self.started = clock()
         self.next_poll = self.started
         self.ready = self.reported_missing = False
@@ -108,13 +131,14 @@ class ReadinessWatch:
             return None
         self.next_poll = now + HEALTH_POLL_S
         health = self.fetch(f"{self.base_url}/api/health")
-        if health and health.get("status") == "healthy" and health.get("model_loaded"):
+        live = ((health or {}).get("workers") or {}).get("live", 0)
+        if health and health.get("status") == "healthy" and health.get("model_loaded") and live >= self.workers:
             self.ready = True
             return "ready", ready_line(self.base_url, health)
         failed = bool(health and (health.get("model") or {}).get("error"))   # a worker tried and failed: no use waiting
         if not self.reported_missing and (failed or now - self.started >= self.timeout_s):
             self.reported_missing = True
-            return "missing", missing_line(self.base_url, health, now - self.started)
+            return "missing", missing_line(self.base_url, health, now - self.started, self.workers)
         return None
 
 
@@ -147,12 +171,15 @@ def start_redis(supervisor: Supervisor, url: str, settings: Settings) -> str:
 
 
 def start_service(supervisor: Supervisor, settings: Settings, args: argparse.Namespace, env: dict) -> None:
-    cmds = commands(settings, args.host, int(env["PORT"]), args.concurrency, args.threads)
-    workers = f"{args.concurrency} worker process{'' if args.concurrency == 1 else 'es'}"
+    cmds = commands(settings, args.host, int(env["PORT"]), args.concurrency, args.threads, args.interactive)
+    processes = worker_processes(args)
+    workers = f"{processes} worker process{'' if processes == 1 else 'es'} ({max(args.interactive, 0)} interactive)"
     say(f"capplan run: starting {workers} and the API on {args.host}:{env['PORT']} (Ctrl-C stops everything)")
     # One torch thread per worker process: small batched passes waste CPU spinning extra threads,
     # and the API and Redis need the other cores. Set OMP_NUM_THREADS to override.
-    supervisor.start("worker", cmds["worker"], {"OMP_NUM_THREADS": "1", **env}, restart=True)
+    for name in ("worker-interactive", "worker"):
+        if name in cmds:
+            supervisor.start(name, cmds[name], {"OMP_NUM_THREADS": "1", **env}, restart=True)
     supervisor.start("api", cmds["api"], env)
 
 
@@ -186,7 +213,8 @@ def run(args: argparse.Namespace) -> int:
         env = {**os.environ, "REDIS_URL": url, "PORT": str(port),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
         start_service(supervisor, settings, args, env)
-        return supervise(supervisor, ReadinessWatch(local_url(args.host, port)), stopping)
+        watch = ReadinessWatch(local_url(args.host, port), workers=worker_processes(args))
+        return supervise(supervisor, watch, stopping)
     finally:
         supervisor.stop()
 

@@ -12,10 +12,23 @@ from kombu import Queue
 
 from capplan.config import Settings, load_settings
 
-FORECAST_QUEUE = "forecast"   # sync forecasts and analyses: GPU workers consume it, CPU workers too
-BATCH_QUEUE = "batch"         # chunks of batch jobs
+# Three queues, so that what a client waits for never queues behind what it does not. Each queue gets
+# its own worker processes (`capplan run --interactive`, Compose's worker-interactive): with the Redis
+# transport a worker that lists several queues only alternates between them, and even one told to take
+# them in order (kombu's queue_order_strategy="priority") takes interactive work only once the task it
+# runs, a batch chunk say, is over. Only capacity that never takes other work guarantees it.
+INTERACTIVE_QUEUE = "interactive"   # jobs a request waits for: synchronous forecasts, recommendations
+FORECAST_QUEUE = "forecast"         # jobs answered 202 at once: analyses, Prefer: respond-async
+BATCH_QUEUE = "batch"               # chunks of batch jobs
+QUEUES = (INTERACTIVE_QUEUE, FORECAST_QUEUE, BATCH_QUEUE)
+WORKER_QUEUES = {"interactive": (INTERACTIVE_QUEUE,), "bulk": (FORECAST_QUEUE, BATCH_QUEUE)}
 RUN_JOBS_TASK = "capplan.run_jobs"
 BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
+
+
+def jobs_queue(waited_for: bool) -> str:
+    """The queue of a group of forecasting jobs: interactive when a request waits for it, else forecast."""
+    return INTERACTIVE_QUEUE if waited_for else FORECAST_QUEUE
 
 
 def create_celery(settings: Settings | None = None, include: Iterable[str] = ()) -> Celery:
@@ -45,7 +58,7 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
                                   "unacked_mutex_expire": 30,
                                   "socket_timeout": 5, "socket_connect_timeout": 2},
         broker_connection_retry_on_startup=True,
-        task_queues=[Queue(FORECAST_QUEUE), Queue(BATCH_QUEUE)],
+        task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=FORECAST_QUEUE,
         task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE}},
         worker_hijack_root_logger=False,

@@ -46,6 +46,8 @@ class LiveStack:
 
     workers: int = 2
     settings: dict = field(default_factory=dict)
+    # Per worker, the queues it consumes (a comma list); by default every worker takes every queue.
+    queues: tuple = ()
     redis: RedisProcess | None = None
     worker_procs: list = field(default_factory=list)
     base_url: str = ""
@@ -88,7 +90,10 @@ class LiveStack:
 
     # --- workers ----------------------------------------------------------------------------
     def start_worker(self, i: int = 0) -> subprocess.Popen:
-        args = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", "forecast,batch",
+        from jobs.queues import QUEUES
+
+        queues = self.queues[i] if i < len(self.queues) else ",".join(QUEUES)
+        args = [sys.executable, "-m", "celery", "-A", "workers.worker", "worker", "-Q", queues,
                 "-c", "1", "-n", f"w{i}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"]
         log = open(self.log_dir / f"worker{i}.log", "ab")
         proc = subprocess.Popen(args, env=self.worker_env(), cwd=str(REPO), stdout=log, stderr=subprocess.STDOUT,

@@ -29,6 +29,12 @@ def test_commands_match_the_procfile():
     assert "api.wsgi:app" in " ".join(cmds["api"]) and "api.wsgi:app" in procfile
     assert "workers.worker" in " ".join(cmds["worker"]) and "-A workers.worker worker" in procfile
     assert "-Q forecast,batch" in " ".join(cmds["worker"]) and "-Q forecast,batch" in procfile
+    assert "-Q interactive " in " ".join(cmds["worker-interactive"]) and "-Q interactive " in procfile
+
+
+def test_without_interactive_workers_the_one_worker_takes_every_queue():
+    cmds = commands(load_settings(), "127.0.0.1", 5001, 2, 8, interactive=0)
+    assert "worker-interactive" not in cmds and "-Q interactive,forecast,batch" in " ".join(cmds["worker"])
 
 
 HEALTHY = {"status": "healthy", "model_loaded": True,
@@ -150,15 +156,18 @@ def _check_embedded_redis(launcher: psutil.Process, redis_port: int) -> str:
 
 
 def _kill_the_worker_and_see_it_back(launcher: psutil.Process, port: int, lines, output) -> None:
-    worker = next(p for p in launcher.children() if "celery" in " ".join(p.cmdline()))
+    def interactive_workers():
+        return [p for p in launcher.children() if "interactive@" in " ".join(p.cmdline())]
+
+    worker = interactive_workers()[0]
     worker.kill()
-    restarting = "capplan run: worker exited with -9; restarting it in 1 s"
+    restarting = "capplan run: worker-interactive exited with -9; restarting it in 1 s"
     _read_until(lines, output, lambda out: any(restarting in line for line in out), 30)
     assert any(restarting in line for line in output), "".join(output)
     deadline, body = time.monotonic() + 120, {}
     while time.monotonic() < deadline:
         body = fetch_health(f"http://127.0.0.1:{port}/api/health") or {}
-        again = [p for p in launcher.children() if "celery" in " ".join(p.cmdline())]
+        again = interactive_workers()
         if body.get("status") == "healthy" and again and again[0].pid != worker.pid:
             return
         time.sleep(0.5)
@@ -178,7 +187,7 @@ def test_capplan_run_says_ready_restarts_a_dead_worker_and_sigint_stops_everythi
         _read_until(lines, output, lambda out: any(line.startswith("capplan ready:") for line in out), 150)
         ready = [line.strip() for line in output if line.startswith("capplan ready:")]
         assert ready == [f"capplan ready: http://127.0.0.1:{port} (model attention_bilstm "
-                         f"{_shipped_version()} on cpu, 1 worker)"], "".join(output)
+                         f"{_shipped_version()} on cpu, 2 workers)"], "".join(output)
         launcher = psutil.Process(proc.pid)
         password = _check_embedded_redis(launcher, redis_port)
         _kill_the_worker_and_see_it_back(launcher, port, lines, output)

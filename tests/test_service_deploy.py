@@ -103,7 +103,7 @@ def test_celery_remote_control_is_off_unless_asked_and_nothing_uses_it(compose):
     assert create_celery(load_settings(environ={})).conf.worker_enable_remote_control is False
     assert create_celery(load_settings(environ={"CELERY_REMOTE_CONTROL": "true"})).conf.worker_enable_remote_control
     resolved = interpolate(compose, {"REDIS_PASSWORD": "x"})
-    for name in ("api", "worker-gpu", "worker-cpu"):
+    for name in ("api", "worker-interactive", "worker-gpu", "worker-cpu"):
         assert resolved["services"][name]["environment"]["CELERY_REMOTE_CONTROL"] == "false"
     remote = re.compile(r"\.control\.|\binspect\(\)|\bbroadcast\(|celery (?:inspect|control|status)")
     for package in ("api", "workers", "jobs", "capplan", "models", "planning"):
@@ -121,6 +121,9 @@ def test_api_under_gunicorn_gpu_worker_reserves_a_device_and_cpu_worker(compose)
     for name in ("worker-gpu", "worker-cpu"):
         command = " ".join(services[name]["command"])
         assert "-A workers.worker worker" in command and "-Q forecast,batch" in command
+    interactive = services["worker-interactive"]
+    assert "-Q interactive -c 1" in " ".join(interactive["command"])
+    assert interactive["environment"]["FORECAST_DEVICE"] == "cpu"
     assert "exec celery flower" in " ".join(services["flower"]["command"])
 
 

@@ -45,7 +45,7 @@ def test_health_reports_workers_model_and_redis(live_stack):
     assert body["status"] == "healthy" and body["model_loaded"] is True
     assert body["model"]["name"] and body["model"]["version"] and body["model"]["precision"] in ("fp32", "bf16")
     assert body["device"] == "cpu" and body["redis"]["reachable"] is True
-    assert body["workers"]["live"] >= 2 and set(body["workers"]["queues"]) == {"forecast", "batch"}
+    assert body["workers"]["live"] >= 2 and set(body["workers"]["queues"]) == {"interactive", "forecast", "batch"}
     assert len(body["timestamp"]) == 19
 
 

@@ -48,6 +48,10 @@ class LiveStack:
     settings: dict = field(default_factory=dict)
     # Per worker, the queues it consumes (a comma list); by default every worker takes every queue.
     queues: tuple = ()
+    # > 0: serve the API under gunicorn (gthread, this many threads) as deployed, instead of werkzeug's
+    # thread-per-request server, for tests where running out of request threads matters.
+    gunicorn_threads: int = 0
+    api_proc: subprocess.Popen | None = None
     redis: RedisProcess | None = None
     worker_procs: list = field(default_factory=list)
     base_url: str = ""
@@ -70,7 +74,7 @@ class LiveStack:
         self.worker_procs = [None] * self.workers
         for i in range(self.workers):
             self.start_worker(i)
-        self._serve_api()
+        self._serve_gunicorn() if self.gunicorn_threads else self._serve_api()
         self.wait_healthy(live=self.workers)
         return self
 
@@ -87,6 +91,16 @@ class LiveStack:
         self._server = make_server("127.0.0.1", free_port(), app, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, name="live-api", daemon=True).start()
+
+    def _serve_gunicorn(self) -> None:
+        port = free_port()
+        env = {**self.worker_env(), "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING",
+               "GUNICORN_THREADS": str(self.gunicorn_threads)}
+        log = open(self.log_dir / "api.log", "ab")
+        self.api_proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:capplan.gunicorn_conf",
+                                          "api.wsgi:app"], env=env, cwd=str(REPO), stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        self.base_url = f"http://127.0.0.1:{port}"
 
     # --- workers ----------------------------------------------------------------------------
     def start_worker(self, i: int = 0) -> subprocess.Popen:
@@ -162,7 +176,11 @@ class LiveStack:
         deadline = time.monotonic() + timeout
         body = {}
         while time.monotonic() < deadline:
-            reply = self.health()
+            try:
+                reply = self.health()
+            except OSError:            # gunicorn not listening yet
+                time.sleep(0.25)
+                continue
             body = reply.json()
             if reply.status == 200 and body["workers"]["live"] >= live and body["model_loaded"]:
                 return body
@@ -175,6 +193,9 @@ class LiveStack:
     def close(self) -> None:
         if getattr(self, "_server", None) is not None:
             self._server.shutdown()
+        if self.api_proc is not None and self.api_proc.poll() is None:
+            self.api_proc.terminate()
+            self.api_proc.wait(timeout=10)
         for i in range(len(self.worker_procs)):
             proc = self.worker_procs[i]
             if proc is not None and proc.poll() is None:

@@ -110,7 +110,7 @@ def test_sync_wait_that_runs_out_answers_202_and_keeps_the_job(client, redis_ser
     assert reply.headers["Location"] == body["status_url"] == f"/api/jobs/{body['job_id']}"
     job = client.get(body["status_url"]).get_json()
     assert job["status"] == "queued" and job["kind"] == "forecast" and job["progress"] == {"done": 0, "total": 1}
-    assert redis_lib.Redis.from_url(redis_server.url).llen("forecast") >= 1   # the task waits for a worker
+    assert redis_lib.Redis.from_url(redis_server.url).llen("interactive") >= 1   # the task waits for a worker
 
 
 def test_prefer_respond_async_answers_at_once(client):

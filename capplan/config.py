@@ -1,6 +1,7 @@
 """Settings shared by the API and the workers: defaults, then the environment, then an override."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -40,6 +41,16 @@ class Settings:
     TASK_SOFT_TIME_LIMIT: int = 300
     TASK_TIME_LIMIT: int = 360
     ENV: str = "production"
+    # The address the API listens on (gunicorn's bind): it decides AUTH's default.
+    HOST: str = "0.0.0.0"
+    # keys: every /api call needs an API key (the default unless HOST is a loopback address); open: none.
+    AUTH: str = ""
+    # A TOML file whose [keys.NAME] tables list the API keys (their SHA-256), tenants and limits.
+    CAPPLAN_CONFIG: str = ""
+    # Submissions (POSTs) per key, in Flask-Limiter's notation; a key's rate_limit overrides it.
+    RATE_LIMIT: str = "600/minute"
+    # Queued and running jobs per tenant (0: no cap); a key's max_jobs overrides it.
+    MAX_JOBS_PER_TENANT: int = 100
 
     @property
     def visibility_timeout(self) -> int:
@@ -85,10 +96,32 @@ def load_settings(override: Mapping[str, Any] | None = None,
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
     settings = replace(base, **values)
+    settings = replace(settings, AUTH=auth_mode(settings.AUTH, settings.HOST))
     if settings.FORECAST_DEVICE not in ("auto", "cpu", "cuda") and not settings.FORECAST_DEVICE.startswith("cuda:"):
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
     if settings.FORECAST_PRECISION not in ("fp32", "bf16"):
         raise ConfigError(f"FORECAST_PRECISION must be fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
     if settings.SYNC_MAX_HOURS < 0 or settings.SYNC_WAIT_S < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS and SYNC_WAIT_S must be >= 0 and RESULT_TTL > 0")
+    if settings.MAX_JOBS_PER_TENANT < 0:
+        raise ConfigError("MAX_JOBS_PER_TENANT must be >= 0 (0: no cap)")
     return settings
+
+
+def auth_mode(auth: str, host: str) -> str:
+    """AUTH as set, else ``keys`` unless the API listens on a loopback address, where only this machine reaches it."""
+    auth = auth.strip().lower()
+    if auth in ("keys", "open"):
+        return auth
+    if auth:
+        raise ConfigError(f"AUTH must be keys or open, got {auth!r}")
+    return "open" if is_loopback(host) else "keys"
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False          # a host name other than localhost: assume others can reach it

@@ -1,0 +1,57 @@
+"""Each tenant's open (queued or running) jobs, counted against its cap when it submits one more.
+
+Key (under ``capplan:``): tenant:{tenant}:open, a sorted set of job ids scored by when they were admitted.
+Finished jobs leave it lazily: each admission reads the status of the tenant's listed jobs and drops the
+finished and the expired, so the workers and the job store's scripts need not know about it.
+"""
+from __future__ import annotations
+
+import time
+
+import redis
+
+from jobs.store import PREFIX, JobStore
+
+# A job is admitted just before its record is written: for this long, a listed job with no record yet
+# still counts (its submission is under way), after that it is gone (its creation failed).
+CREATING_GRACE_S = 30.0
+
+# Atomic, so two submissions at once cannot both take the last place. It reads the job records by name,
+# as a single Redis (not a cluster) allows.
+_ADMIT = """
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local open = 0
+for i = 1, #ids, 2 do
+  local s = redis.call('HGET', ARGV[1] .. ids[i], 'status')
+  if s == 'queued' or s == 'running' or ((not s) and tonumber(ids[i + 1]) > tonumber(ARGV[4]) - tonumber(ARGV[6])) then
+    open = open + 1
+  else
+    redis.call('ZREM', KEYS[1], ids[i])
+  end
+end
+local cap = tonumber(ARGV[2])
+if cap > 0 and open >= cap then return {0, open} end
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {1, open + 1}
+"""
+
+
+class TenantJobs:
+    """Admits a tenant's new job while its open jobs are under the cap."""
+
+    def __init__(self, client: redis.Redis, ttl: int):
+        self.redis = client
+        self.ttl = int(ttl)
+        self._admit = client.register_script(_ADMIT)
+
+    @staticmethod
+    def key(tenant: str) -> str:
+        return f"{PREFIX}tenant:{tenant}:open"
+
+    def admit(self, tenant: str, job_id: str, cap: int) -> tuple[bool, int]:
+        """(whether ``job_id`` may be made, the tenant's open jobs counting it if so); ``cap`` 0: no cap."""
+        admitted, open_jobs = self._admit(
+            keys=[self.key(tenant)],
+            args=[JobStore.key(""), int(cap), job_id, time.time(), self.ttl, CREATING_GRACE_S])
+        return bool(admitted), int(open_jobs)

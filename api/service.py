@@ -14,6 +14,7 @@ from api.dispatch import JobDispatcher
 from capplan.config import Settings
 from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
+from jobs.tenant_jobs import TenantJobs
 from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, FORECAST_QUEUE, RUN_JOBS_TASK, create_celery
 
 MAX_PREFER_WAIT_S = 60.0
@@ -30,6 +31,7 @@ class JobService:
         self.blocking = redis_from_url(settings.REDIS_URL, timeout=max(settings.SYNC_WAIT_S,
                                                                        MAX_PREFER_WAIT_S) + 2.0)
         self.store = JobStore(self.redis, settings.RESULT_TTL, blocking=self.blocking)
+        self.tenant_jobs = TenantJobs(self.redis, settings.RESULT_TTL)
         self.celery = create_celery(settings)
         self.dispatcher = JobDispatcher(self.publish_jobs, self._publish_failed)
         self._sized_at = float("-inf")

@@ -1,10 +1,18 @@
 """Shared fixtures. Servers are real processes on free ports; nothing uses the user's Redis."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.live_stack import LiveStack
 from tests.redis_server import RedisProcess
+
+
+def pytest_configure(config):
+    # The suite's default is AUTH=open, said here rather than left to the address a test server listens
+    # on; the tests of API keys ask for AUTH=keys themselves (tests/test_api_auth.py).
+    os.environ["AUTH"] = "open"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +50,7 @@ def app(redis_server):
 
     redis_lib.Redis.from_url(redis_server.url).flushdb()
     return create_app({"REDIS_URL": redis_server.url, "ENV": "test", "LOG_LEVEL": "WARNING",
-                       "SYNC_WAIT_S": 0.2})
+                       "SYNC_WAIT_S": 0.2, "AUTH": "open"})
 
 
 @pytest.fixture

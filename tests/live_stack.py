@@ -79,7 +79,8 @@ class LiveStack:
 
         from api import create_app
 
-        app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", **self.settings})
+        app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", "AUTH": "open",
+                          **self.settings})
         self.app = app
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server("127.0.0.1", free_port(), app, threaded=True)

@@ -42,6 +42,19 @@ def live_stack():
         stack.close()
 
 
+@pytest.fixture(scope="session")
+def keyed_api(live_stack, tmp_path_factory):
+    """An API with AUTH=keys on the live stack's Redis and workers: .base_url, and .keys by tenant (alpha, beta)."""
+    from types import SimpleNamespace
+
+    from tests.api_keys import write_keys
+
+    config = tmp_path_factory.mktemp("keys") / "capplan.toml"
+    keys = write_keys(config, {"alpha": {"tenant": "alpha"}, "beta": {"tenant": "beta"}})
+    _app, _server, url = live_stack.serve_api(AUTH="keys", CAPPLAN_CONFIG=str(config))
+    return SimpleNamespace(base_url=url, keys=keys)
+
+
 @pytest.fixture
 def app(redis_server):
     """The Flask app on the session's real Redis, with an empty job store."""

@@ -50,6 +50,7 @@ class LiveStack:
     worker_procs: list = field(default_factory=list)
     base_url: str = ""
     log_dir: Path | None = None
+    _servers: list = field(default_factory=list)
 
     @property
     def redis_url(self) -> str:
@@ -73,6 +74,10 @@ class LiveStack:
         return self
 
     def _serve_api(self) -> None:
+        self.app, self._server, self.base_url = self.serve_api()
+
+    def serve_api(self, **settings):
+        """Another API on this stack's Redis and workers, with these settings (AUTH=keys, say): (app, server, url)."""
         import logging
 
         from werkzeug.serving import make_server
@@ -80,12 +85,12 @@ class LiveStack:
         from api import create_app
 
         app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", "AUTH": "open",
-                          **self.settings})
-        self.app = app
+                          **self.settings, **settings})
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server("127.0.0.1", free_port(), app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, name="live-api", daemon=True).start()
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
+        self._servers.append(server)
+        threading.Thread(target=server.serve_forever, name="live-api", daemon=True).start()
+        return app, server, f"http://127.0.0.1:{server.server_port}"
 
     # --- workers ----------------------------------------------------------------------------
     def start_worker(self, i: int = 0) -> subprocess.Popen:
@@ -169,8 +174,8 @@ class LiveStack:
         raise RuntimeError(f"stack not healthy after {timeout} s: {body}")
 
     def close(self) -> None:
-        if getattr(self, "_server", None) is not None:
-            self._server.shutdown()
+        for server in self._servers:
+            server.shutdown()
         for i in range(len(self.worker_procs)):
             proc = self.worker_procs[i]
             if proc is not None and proc.poll() is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask, current_app, g, request
 
 from api.errors import ServiceError
-from capplan.config import ConfigError, Settings
-from capplan.keys import ApiKey, load_keyring
+from capplan.config import Settings
+from capplan.keys import ApiKey, required_keyring
 
 # What the API accepts is no secret, and a browser opening /api/docs cannot send a header.
 PUBLIC_PATHS = ("/api/openapi.json", "/api/docs")
@@ -31,12 +31,7 @@ def init_auth(app: Flask, settings: Settings) -> None:
     app.extensions["capplan_auth"] = settings.AUTH
     if settings.AUTH == "open":
         return
-    keyring = load_keyring(settings.CAPPLAN_CONFIG)
-    if not keyring:
-        raise ConfigError("AUTH=keys and no API keys: list them in the TOML file named by CAPPLAN_CONFIG "
-                          "(capplan keys create NAME --tenant T), or set AUTH=open behind a gateway that "
-                          "authenticates")
-    app.extensions["capplan_keys"] = keyring
+    app.extensions["capplan_keys"] = required_keyring(settings)
     app.before_request(_authenticate)
 
 

@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from capplan.config import ConfigError
+from capplan.config import ConfigError, Settings
 
 KEY_PREFIX = "capplan_"      # lets secret scanners and people tell a capplan key from other tokens
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")                 # a bare TOML key: [keys.NAME]
@@ -74,6 +74,24 @@ def load_keyring(path: str) -> Keyring:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"CAPPLAN_CONFIG {path}: not valid TOML ({e})") from None
     return parse_keys(data.get("keys", {}), path)
+
+
+def required_keyring(settings: Settings) -> Keyring:
+    """The keys AUTH=keys checks calls against; none at all would refuse every call, so that is an error."""
+    keyring = load_keyring(settings.CAPPLAN_CONFIG)
+    if not keyring:
+        raise ConfigError("AUTH=keys and no API keys: list them in the TOML file named by CAPPLAN_CONFIG "
+                          "(capplan keys create NAME --tenant T), or set AUTH=open behind a gateway that "
+                          "authenticates")
+    return keyring
+
+
+def auth_summary(settings: Settings) -> str:
+    """One line on whether the API asks for keys (AUTH's default follows the address it listens on)."""
+    if settings.AUTH == "open":
+        return f"AUTH=open: the API on {settings.HOST} asks for no API key (AUTH=keys requires one)"
+    count = len(required_keyring(settings))
+    return f"AUTH=keys: every /api call needs one of the {count} API keys in {settings.CAPPLAN_CONFIG}"
 
 
 def parse_keys(table: Any, source: str) -> Keyring:

@@ -18,8 +18,9 @@ import urllib.request
 from typing import Callable
 from urllib.parse import urlparse
 
-from capplan.config import REPO_ROOT, load_settings
+from capplan.config import REPO_ROOT, ConfigError, load_settings
 from capplan.embedded_redis import redis_answers, redis_server_binary
+from capplan.keys import auth_summary
 
 STOP_TIMEOUT_S = 10.0
 READY_TIMEOUT_S = 60.0   # after this, say what is still missing (and keep waiting)
@@ -127,6 +128,8 @@ def fetch_health(url: str, timeout: float = 2.0) -> dict | None:
 
 def ready_line(base_url: str, health: dict) -> str:
     """`capplan ready: URL (model NAME VERSION on DEVICE, N workers)` from a healthy health body."""
+    if "model" not in health:           # AUTH=keys: the launcher holds no key, and gets the status alone
+        return f"capplan ready: {base_url} (API keys required)"
     model = health.get("model") or {}
     devices = "/".join(health.get("devices") or [health.get("device") or "an unknown device"])
     live = (health.get("workers") or {}).get("live", 0)
@@ -160,7 +163,7 @@ class ReadinessWatch:
             return None
         self.next_poll = now + HEALTH_POLL_S
         health = self.fetch(f"{self.base_url}/api/health")
-        if health and health.get("status") == "healthy" and health.get("model_loaded"):
+        if health and health.get("status") == "healthy" and health.get("model_loaded", True):
             self.ready = True
             return "ready", ready_line(self.base_url, health)
         failed = bool(health and (health.get("model") or {}).get("error"))   # a worker tried and failed: no use waiting
@@ -178,10 +181,14 @@ def local_url(host: str, port: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = load_settings({"HOST": args.host})
     url = args.redis_url or settings.REDIS_URL
     port = args.port or settings.PORT
-    env = {**os.environ, "REDIS_URL": url, "PORT": str(port),
+    try:
+        print(f"capplan run: {auth_summary(settings)}", file=sys.stderr, flush=True)
+    except ConfigError as e:
+        raise SystemExit(f"capplan run: {e}") from None
+    env = {**os.environ, "REDIS_URL": url, "PORT": str(port), "HOST": args.host,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     supervisor = Supervisor(show_commands=settings.LOG_LEVEL.upper() == "DEBUG")
     stopping = {"signal": None}

@@ -83,3 +83,17 @@ def test_a_bad_rate_limit_refuses_to_start_naming_it(redis_server, tmp_path):
     write_keys(tmp_path / "ok.toml", {"k": {"tenant": "t"}})
     with pytest.raises(ConfigError, match="RATE_LIMIT"):
         keyed_app(redis_server.url, tmp_path / "ok.toml", RATE_LIMIT="often")
+
+
+def test_redis_down_is_503_within_a_second_with_keys_too(tmp_path, keys):
+    import time
+
+    from api import create_app
+    from tests.redis_server import free_port
+
+    app = create_app({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "LOG_LEVEL": "WARNING", "AUTH": "keys",
+                      "CAPPLAN_CONFIG": str(tmp_path / "capplan.toml")})
+    started = time.monotonic()
+    reply = app.test_client().post("/api/forecast", json=FORECAST, headers=bearer(keys["free"]))
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"     # the rate limit's count failed
+    assert time.monotonic() - started < 1.0

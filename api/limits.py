@@ -78,7 +78,7 @@ def admit_job(tenant_jobs, job_id: str) -> None:
     cap = key.max_jobs if key.max_jobs is not None else current_app.config["CAPPLAN"].MAX_JOBS_PER_TENANT
     admitted, open_jobs = tenant_jobs.admit(key.tenant, job_id, cap)
     if not admitted:
-        raise TooManyJobs(f"tenant {key.tenant} has {open_jobs} queued or running jobs, its cap (max_jobs "
-                          f"{cap}): wait for some to finish, or cancel some",
+        raise TooManyJobs(f"tenant {key.tenant} has {open_jobs} queued or running job{'' if open_jobs == 1 else 's'}, "
+                          f"its cap (max_jobs {cap}): wait for some to finish, or cancel some",
                           {"max_jobs": f"at most {cap} queued or running jobs for tenant {key.tenant}"},
                           headers={"Retry-After": str(TOO_MANY_JOBS_RETRY_S)})

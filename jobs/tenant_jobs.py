@@ -27,7 +27,8 @@ if redis.call('ZCARD', KEYS[1]) >= cap then
   local open = 0
   for i = 1, #ids, 2 do
     local s = redis.call('HGET', ARGV[1] .. ids[i], 'status')
-    if s == 'queued' or s == 'running' or ((not s) and tonumber(ids[i + 1]) > tonumber(ARGV[4]) - tonumber(ARGV[6])) then
+    local being_made = (not s) and tonumber(ids[i + 1]) > tonumber(ARGV[4]) - tonumber(ARGV[6])
+    if s == 'queued' or s == 'running' or being_made then
       open = open + 1
     else
       redis.call('ZREM', KEYS[1], ids[i])

@@ -7,6 +7,7 @@ from capplan.config import ConfigError, load_settings
 from tests.api_keys import FORECAST, PLAN, bearer, keyed_app, write_keys
 
 ASYNC = {"Prefer": "respond-async"}
+NIGHTLY = {"Idempotency-Key": "nightly"}
 
 
 @pytest.fixture
@@ -72,18 +73,18 @@ def test_an_expired_job_of_another_tenant_is_404_not_410(client, keys):
 
 
 def test_idempotency_keys_are_each_tenants_own(client, keys):
-    first = submit(client, keys["a"], **{"Idempotency-Key": "nightly"})
+    first = submit(client, keys["a"], **NIGHTLY)
     # B's same key and same body: B's own new job, not A's.
-    theirs = client.post("/api/forecast", json=FORECAST, headers=bearer(keys["b"], **ASYNC, **{"Idempotency-Key": "nightly"}))
+    theirs = client.post("/api/forecast", json=FORECAST, headers=bearer(keys["b"], **ASYNC, **NIGHTLY))
     assert theirs.status_code == 202 and "Idempotent-Replayed" not in theirs.headers
     assert theirs.get_json()["job_id"] != first
     # B's key with another body: a 409 about B's own job, never naming A's.
     other = client.post("/api/forecast", json={**FORECAST, "current_load": 7},
-                        headers=bearer(keys["b"], **ASYNC, **{"Idempotency-Key": "nightly"}))
+                        headers=bearer(keys["b"], **ASYNC, **NIGHTLY))
     assert other.status_code == 409 and first not in other.get_data(as_text=True)
     assert theirs.get_json()["job_id"] in other.get_data(as_text=True)
     # A's replay is still A's job; another key of A's tenant shares it.
-    again = client.post("/api/forecast", json=FORECAST, headers=bearer(keys["a2"], **ASYNC, **{"Idempotency-Key": "nightly"}))
+    again = client.post("/api/forecast", json=FORECAST, headers=bearer(keys["a2"], **ASYNC, **NIGHTLY))
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["job_id"] == first
 
 

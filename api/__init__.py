@@ -16,8 +16,10 @@ from capplan.config import Settings, load_settings
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the API; it connects to Redis on first use and never loads the model (workers do)."""
     from api import forecast_views, health_views, job_views, openapi
+    from api.auth import init_auth
     from api.content_types import init_content_types
     from api.errors import register_error_handlers
+    from api.limits import init_limits
     from api.metrics import bp as metrics_bp, init_metrics
     from api.request_limits import init_request_limits
     from api.request_log import init_request_log
@@ -31,9 +33,10 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.MAX_CONTENT_LENGTH, CAPPLAN=settings,
                       DEBUG=settings.ENV == "development", TESTING=settings.ENV == "test")
     app.json.sort_keys = False
-    app.extensions["capplan"] = JobService(settings)
+    service = app.extensions["capplan"] = JobService(settings)
     init_request_log(app)        # first: every later refusal carries the request id
     init_request_limits(app)     # then a URL or chunked body over the limit (414, 413)
+    init_auth(app, settings)     # then the key (401): nothing below answers a caller without one
     init_content_types(app)      # then a body that is not JSON (415)
     init_security_headers(app)
     init_metrics(app)
@@ -41,6 +44,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     for module in (forecast_views, job_views, health_views, openapi):
         app.register_blueprint(module.bp)
     app.register_blueprint(metrics_bp)
+    init_limits(app, settings, service.redis.connection_pool, forecast_views.bp)
     try:
         from api.dashboard import bp as dashboard_bp  # written separately; the API works without it
     except ImportError:

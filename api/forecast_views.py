@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
+from api.auth import owner
 from api.metrics import count_job_created
 from api.service import job_service
-from api.submission import accepted, claim_idempotency, replay, submit
+from api.submission import accepted, claim_job, replay, submit
 from api.job_requests import REQUEST_MODELS, batch_entries, job_request, validated
 from api.json_body import json_body
 from jobs.store import new_job_id
@@ -40,14 +41,14 @@ def batch():
     plans = batch_entries(body)
     service = job_service()
     job_id = new_job_id()
-    earlier = claim_idempotency(body, job_id)
+    earlier = claim_job(body, job_id)
     if earlier is not None:
         return replay(earlier, None)
     size = service.settings.BATCH_CHUNK_SIZE
     chunks = [{"offset": i, "plans": plans[i:i + size]} for i in range(0, len(plans), size)]
     pipe = service.redis.pipeline(transaction=False)
     service.store.create("batch", {"plans": len(plans), "chunks": len(chunks)}, request_id=g.request_id,
-                         total=len(plans), job_id=job_id, pipe=pipe)
+                         total=len(plans), job_id=job_id, pipe=pipe, tenant=owner())
     service.store.store_chunks(job_id, chunks, pipe)
     pipe.execute()
     count_job_created("batch")

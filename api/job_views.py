@@ -5,6 +5,7 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
+from api.auth import current_tenant
 from api.errors import InvalidRequest, NotFound, ServiceError
 from api.service import job_service
 from api.batch_csv import results_csv
@@ -16,16 +17,18 @@ JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what new_job_id makes; anythin
 
 
 def _job_or_error(job_id: str) -> dict:
+    """The caller's job; another tenant's is no job (404), and a 404 never repeats the id it was asked."""
     if not JOB_ID.match(job_id):
-        raise NotFound(f"no job {job_id[:64]}")
+        raise NotFound("no such job")
     store = job_service().store
-    record = store.get(job_id)
+    tenant = current_tenant()
+    record = store.get(job_id, tenant)
     if record is not None:
         return record
-    if store.was_issued(job_id):
+    if store.was_issued(job_id, tenant):
         raise ServiceError(f"job {job_id} has expired: results are kept for {store.ttl} seconds",
                            status=410, code="gone")
-    raise NotFound(f"no job {job_id}")
+    raise NotFound("no such job")
 
 
 @bp.get("/api/jobs/<job_id>")

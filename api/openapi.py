@@ -24,8 +24,11 @@ def _json(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each field"),
+UNAUTHORIZED = {"401": _json(_ref("Error"), "AUTH=keys: no API key, or not a valid one (WWW-Authenticate: Bearer)")}
+ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each field"), **UNAUTHORIZED,
           "413": _json(_ref("Error"), "body larger than MAX_CONTENT_LENGTH"),
+          "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
+                                      "tenant's cap on queued and running jobs"),
           "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded")}
 ASYNC = {"202": _json(_ref("JobAccepted"), "the job runs on; poll status_url (Location header)")}
 PREFER = {"name": "Prefer", "in": "header", "schema": {"type": "string"},
@@ -143,7 +146,8 @@ SPEC = {
     "info": {"title": "capplan", "version": "0.1.0",
              "description": "Load forecasts with uncertainty, capacity plans and batch jobs."},
     "paths": {
-        "/api/health": {"get": {"summary": "service, Redis and worker health", "responses": {
+        "/api/health": {"get": {"summary": "service, Redis and worker health; without a key only its status",
+                                "security": [{}, {"apiKey": []}], "responses": {
             "200": _json(_ref("Health")), "503": _json(_ref("Health"), "degraded")}}},
         "/api/forecast": _submit("forecast hourly load", ForecastRequest, "ForecastResponse"),
         "/api/capacity/recommendations": _submit("capacity recommendations", PlanRequest,
@@ -156,19 +160,24 @@ SPEC = {
         "/api/jobs/{job_id}": {
             "get": {"summary": "job status and result", "parameters": [JOB_ID], "responses": {
                 "200": _json(_ref("Job")), "404": _json(_ref("Error"), "no such job"),
-                "410": _json(_ref("Error"), "the job's results expired")}},
+                "410": _json(_ref("Error"), "the job's results expired"), **UNAUTHORIZED}},
             "delete": {"summary": "cancel a queued or running job", "parameters": [JOB_ID], "responses": {
-                "200": _json(_ref("Job")), "409": _json(_ref("Error"), "already finished")}}},
+                "200": _json(_ref("Job")), "409": _json(_ref("Error"), "already finished"), **UNAUTHORIZED}}},
         "/api/jobs/{job_id}/results": {"get": {
             "summary": "a batch's per-plan results, paged; ?format=csv for all as CSV",
             "parameters": [JOB_ID, {"name": "offset", "in": "query", "schema": {"type": "integer"}},
                            {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
                            {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
-            "responses": {"200": _json(_ref("BatchResults")), "404": _json(_ref("Error"))}}},
-        "/api/openapi.json": {"get": {"summary": "this document", "responses": {"200": {"description": "OK"}}}},
-        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "OK"}}}},
+            "responses": {"200": _json(_ref("BatchResults")), "404": _json(_ref("Error")), **UNAUTHORIZED}}},
+        "/api/openapi.json": {"get": {"summary": "this document", "security": [],
+                                      "responses": {"200": {"description": "OK"}}}},
+        "/metrics": {"get": {"summary": "Prometheus metrics", "security": [],
+                             "responses": {"200": {"description": "OK"}}}},
     },
-    "components": {"schemas": SCHEMAS},
+    # With AUTH=keys; another tenant's job answers 404, as if it did not exist.
+    "security": [{"apiKey": []}],
+    "components": {"schemas": SCHEMAS, "securitySchemes": {"apiKey": {
+        "type": "http", "scheme": "bearer", "description": "an API key from `capplan keys create`"}}},
 }
 
 

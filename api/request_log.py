@@ -39,7 +39,8 @@ def init_request_log(app: Flask) -> None:
         level = access_log_level(request.path, request.endpoint)
         log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={
             "status": response.status_code,
-            "ms": round(1000 * (time.perf_counter() - g.get("request_started", time.perf_counter())), 2)})
+            "ms": round(1000 * (time.perf_counter() - g.get("request_started", time.perf_counter())), 2),
+            **({"key": g.api_key.name, "tenant": g.api_key.tenant} if g.get("api_key") else {})})
         return response
 
     @app.teardown_request

@@ -18,6 +18,7 @@ from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
 from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_JOBS_TASK, create_celery,
                          jobs_queue)
+from jobs.tenant_jobs import TenantJobs
 
 MAX_PREFER_WAIT_S = 60.0
 WORKER_COUNT_EVERY_S = 5.0
@@ -33,6 +34,7 @@ class JobService:
         self.blocking = redis_from_url(settings.REDIS_URL, timeout=max(settings.SYNC_WAIT_S,
                                                                        MAX_PREFER_WAIT_S) + 2.0)
         self.store = JobStore(self.redis, settings.RESULT_TTL, blocking=self.blocking)
+        self.tenant_jobs = TenantJobs(self.redis, settings.RESULT_TTL)
         self.celery = create_celery(settings)
         # The dispatcher's groups are waited for: they go to the interactive queue.
         self.dispatcher = JobDispatcher(partial(self.publish_jobs, waited_for=True), self._publish_failed)

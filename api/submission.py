@@ -5,7 +5,9 @@ import re
 
 from flask import g, jsonify, request, url_for
 
+from api.auth import owner
 from api.errors import ServiceError, error_body
+from api.limits import admit_job
 from api.metrics import count_job_created
 from api.service import MAX_PREFER_WAIT_S, job_service
 from jobs.store import FINISHED, IdempotencyConflict, new_job_id
@@ -56,16 +58,29 @@ def finished(done: dict, job_id: str):
     return response
 
 
-def claim_idempotency(body: dict, job_id: str) -> str | None:
+def claim_job(body: dict, job_id: str) -> str | None:
+    """The earlier job of a replayed Idempotency-Key (the caller's tenant's keys only); else admit ``job_id``.
+
+    A new job is admitted under its tenant's cap; when refused, the key is let go again.
+    """
     key = request.headers.get("Idempotency-Key")
-    if not key:
-        return None
+    store = job_service().store
+    if key:
+        try:
+            earlier = store.claim_idempotency_key(key, {"path": request.path, "body": body}, job_id, owner())
+        except IdempotencyConflict as e:
+            raise ServiceError("Idempotency-Key was used with a different request body",
+                               {"Idempotency-Key": f"already names job {e.job_id} with another body"},
+                               status=409, code="idempotency_conflict") from None
+        if earlier is not None:
+            return earlier
     try:
-        return job_service().store.claim_idempotency_key(key, {"path": request.path, "body": body}, job_id)
-    except IdempotencyConflict as e:
-        raise ServiceError("Idempotency-Key was used with a different request body",
-                           {"Idempotency-Key": f"already names job {e.job_id} with another body"},
-                           status=409, code="idempotency_conflict") from None
+        admit_job(job_service().tenant_jobs, job_id)
+    except ServiceError:
+        if key:
+            store.release_idempotency_key(key, job_id, owner())
+        raise
+    return None
 
 
 def submit(kind: str, job_request: dict, body: dict):
@@ -73,7 +88,7 @@ def submit(kind: str, job_request: dict, body: dict):
     service = job_service()
     wait, preference = wait_seconds(job_request["hours_ahead"])
     job_id = new_job_id()
-    earlier = claim_idempotency(body, job_id)
+    earlier = claim_job(body, job_id)
     if earlier is not None:
         return replay(earlier, preference)
     # Every waiting slot taken: no wait, so this request's thread is free again at once (a 202).
@@ -82,7 +97,8 @@ def submit(kind: str, job_request: dict, body: dict):
             preference = None
         # A job answered synchronously never shows its id, so its record need not outlive the answer.
         shown = not waiting or "Idempotency-Key" in request.headers
-        service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown)
+        service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown,
+                             tenant=owner())
         count_job_created(kind)
         if not waiting:
             with service.failing_jobs_on_error([job_id]):
@@ -111,7 +127,7 @@ def wait_for(job_id: str, wait: float, shown: bool, preference: str | None):
 
 def replay(job_id: str, preference: str | None):
     """The same Idempotency-Key and body: the earlier job's result when done, else the job again."""
-    record = job_service().store.get(job_id)
+    record = job_service().store.get(job_id, owner())
     if record and record["status"] in FINISHED:
         response = finished(record, job_id)
         response.headers["Content-Location"] = job_urls(job_id)["status_url"]

@@ -42,7 +42,8 @@ class Stack:
         self.tmp = tempfile.mkdtemp(prefix="capplan-bench-")
         self.env = {**os.environ, "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "LOG_LEVEL": log_level,
                     "PYTHONPATH": str(REPO), "BATCH_CHUNK_SIZE": os.environ.get("BATCH_CHUNK_SIZE", "250"),
-                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}   # as `capplan run` does
+                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),   # as `capplan run` does
+                    "HOST": "127.0.0.1", "AUTH": "open"}   # the service itself; keys: docs/operations.md
         self.procs: list[subprocess.Popen] = []
         self.concurrency, self.threads = concurrency, threads
 

@@ -51,7 +51,8 @@ def main() -> int:
 
     server = RedisProcess().start()
     try:
-        app = create_app({"REDIS_URL": server.url, "LOG_LEVEL": "WARNING", "MAX_CONTENT_LENGTH": 64 << 20})
+        app = create_app({"REDIS_URL": server.url, "LOG_LEVEL": "WARNING", "MAX_CONTENT_LENGTH": 64 << 20,
+                          "AUTH": "open"})
         client = app.test_client()
         cases = [
             ("batch 10,000 plans, current_load only", "/api/capacity/batch", {"plans": _plans(False)}, 202),

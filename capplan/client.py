@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.usage_error_status = EXIT_ERROR     # 2 means "some plans failed"; a usage error is an error
     parser.add_argument("--url", default=os.environ.get("CAPPLAN_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
                         help="service base URL (default: CAPPLAN_URL or http://127.0.0.1:$PORT)")
+    parser.add_argument("--api-key", default=os.environ.get("CAPPLAN_API_KEY"), metavar="KEY",
+                        help="the service's API key, where it asks for one (default: CAPPLAN_API_KEY, "
+                             "which other users of this machine cannot read in its process list)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for a job")
     parser.add_argument("--json", action="store_true", help="print the API's JSON body instead of the summary")
     parser.add_argument("--tz", type=_zone, default=UTC, metavar="ZONE",
@@ -77,7 +80,7 @@ def _zone(name: str):
 
 
 def open_service(args: argparse.Namespace) -> ServiceClient:
-    return ServiceClient(args.url, args.timeout)
+    return ServiceClient(args.url, args.timeout, args.api_key)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """Settings shared by the API and the workers: defaults, then the environment, then an override."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, fields, replace
@@ -51,6 +52,16 @@ class Settings:
     # Celery's remote control (inspect, ping, revoke, shutdown through the broker): off, since nothing in
     # capplan uses it and anyone who can write to Redis could command the workers; Flower needs it on.
     CELERY_REMOTE_CONTROL: bool = False
+    # The address the API listens on (gunicorn's bind): it decides AUTH's default.
+    HOST: str = "0.0.0.0"
+    # keys: every /api call needs an API key (the default unless HOST is a loopback address); open: none.
+    AUTH: str = ""
+    # A TOML file whose [keys.NAME] tables list the API keys (their SHA-256), tenants and limits.
+    CAPPLAN_CONFIG: str = ""
+    # Submissions (POSTs) per key, in Flask-Limiter's notation; a key's rate_limit overrides it.
+    RATE_LIMIT: str = "600/minute"
+    # Queued and running jobs per tenant (0: no cap); a key's max_jobs overrides it.
+    MAX_JOBS_PER_TENANT: int = 100
 
     @property
     def visibility_timeout(self) -> int:
@@ -96,6 +107,7 @@ def load_settings(override: Mapping[str, Any] | None = None,
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
     settings = replace(base, **values)
+    settings = replace(settings, AUTH=auth_mode(settings.AUTH, settings.HOST))
     if settings.FORECAST_DEVICE not in ("auto", "cpu", "cuda") and not settings.FORECAST_DEVICE.startswith("cuda:"):
         raise ConfigError(f"FORECAST_DEVICE must be auto, cpu or cuda, got {settings.FORECAST_DEVICE!r}")
     if settings.FORECAST_PRECISION not in ("fp32", "bf16"):
@@ -104,4 +116,25 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"REDIS_MAXMEMORY must be bytes or a size like 512mb or 2gb, got {settings.REDIS_MAXMEMORY!r}")
     if min(settings.SYNC_MAX_HOURS, settings.SYNC_WAIT_S, settings.SYNC_MAX_WAITING) < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS, SYNC_WAIT_S and SYNC_MAX_WAITING must be >= 0 and RESULT_TTL > 0")
+    if settings.MAX_JOBS_PER_TENANT < 0:
+        raise ConfigError("MAX_JOBS_PER_TENANT must be >= 0 (0: no cap)")
     return settings
+
+
+def auth_mode(auth: str, host: str) -> str:
+    """AUTH as set, else ``keys`` unless the API listens on a loopback address, where only this machine reaches it."""
+    auth = auth.strip().lower()
+    if auth in ("keys", "open"):
+        return auth
+    if auth:
+        raise ConfigError(f"AUTH must be keys or open, got {auth!r}")
+    return "open" if is_loopback(host) else "keys"
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False          # a host name other than localhost: assume others can reach it

@@ -22,10 +22,11 @@ import urllib.request
 from typing import Callable
 from urllib.parse import urlparse
 
-from capplan.config import REPO_ROOT, Settings, load_settings
+from capplan.config import REPO_ROOT, ConfigError, Settings, load_settings
 from capplan.embedded_redis import embedded_redis_command, redacted, redis_answers, with_password
 from capplan.supervisor import Supervisor, say
 from jobs.queues import INTERACTIVE_QUEUE, WORKER_QUEUES
+from capplan.keys import auth_summary
 
 READY_TIMEOUT_S = 60.0   # after this, say what is still missing (and keep waiting)
 HEALTH_POLL_S = 0.5
@@ -94,6 +95,8 @@ def fetch_health(url: str, timeout: float = 2.0) -> dict | None:
 
 def ready_line(base_url: str, health: dict) -> str:
     """`capplan ready: URL (model NAME VERSION on DEVICE, N workers)` from a healthy health body."""
+    if "model" not in health:           # AUTH=keys: the launcher holds no key, and gets the status alone
+        return f"capplan ready: {base_url} (API keys required)"
     model = health.get("model") or {}
     devices = "/".join(health.get("devices") or [health.get("device") or "an unknown device"])
     live = (health.get("workers") or {}).get("live", 0)
@@ -131,8 +134,8 @@ class ReadinessWatch:
             return None
         self.next_poll = now + HEALTH_POLL_S
         health = self.fetch(f"{self.base_url}/api/health")
-        live = ((health or {}).get("workers") or {}).get("live", 0)
-        if health and health.get("status") == "healthy" and health.get("model_loaded") and live >= self.workers:
+        live = ((health or {}).get("workers") or {}).get("live", self.workers)   # absent: status-only health
+        if health and health.get("status") == "healthy" and health.get("model_loaded", True) and live >= self.workers:
             self.ready = True
             return "ready", ready_line(self.base_url, health)
         failed = bool(health and (health.get("model") or {}).get("error"))   # a worker tried and failed: no use waiting
@@ -198,8 +201,12 @@ def supervise(supervisor: Supervisor, watch: ReadinessWatch, stopping: dict) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = load_settings({"HOST": args.host})
     port = args.port or settings.PORT
+    try:
+        say(f"capplan run: {auth_summary(settings)}")
+    except ConfigError as e:
+        raise SystemExit(f"capplan run: {e}") from None
     supervisor = Supervisor(show_commands=settings.LOG_LEVEL.upper() == "DEBUG")
     stopping = {"signal": None}
 
@@ -210,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         url = start_redis(supervisor, args.redis_url or settings.REDIS_URL, settings)
-        env = {**os.environ, "REDIS_URL": url, "PORT": str(port),
+        env = {**os.environ, "REDIS_URL": url, "PORT": str(port), "HOST": args.host,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
         start_service(supervisor, settings, args, env)
         watch = ReadinessWatch(local_url(args.host, port), workers=worker_processes(args))

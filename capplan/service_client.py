@@ -22,16 +22,17 @@ class ClientError(Exception):
 
 
 class ServiceClient:
-    def __init__(self, base_url: str, timeout: float):
+    def __init__(self, base_url: str, timeout: float, api_key: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout          # for a job to finish
+        self.auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def request(self, method: str, path: str, body=None, headers: dict | None = None):
         """(status, parsed JSON or raw bytes); an HTTP error status raises ClientError with the API's error."""
         url = self.base_url + path
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+                                     headers={"Content-Type": "application/json", **self.auth, **(headers or {})})
         try:
             with urllib.request.urlopen(req, timeout=REQUEST_TIMEOUT_S) as resp:
                 raw = resp.read()
@@ -77,6 +78,8 @@ def _refusal(e: urllib.error.HTTPError) -> ClientError:
     except (ValueError, KeyError, TypeError):
         message, fields, code = str(e.reason), {}, None
     fields = fields if isinstance(fields, dict) else {}
+    if e.code == 401:
+        message += "; give the API key with --api-key or CAPPLAN_API_KEY"
     head = f"the service answered HTTP {e.code}{' ' + code if code else ''}"
     if fields and message == "; ".join(f"{name}: {reason}" for name, reason in fields.items()):
         return ClientError(f"{head}; the fields it refused:", fields, e.code)   # listed one per line

@@ -2,15 +2,18 @@
 
 Keys (all under ``capplan:``):
   job:{id}            hash: kind, status, created_at, started_at, finished_at, request, result | error,
-                      request_id, total, unseen; expires RESULT_TTL after creation and again after
+                      request_id, total, unseen, tenant; expires RESULT_TTL after creation and again after
                       finishing, or SEEN_NEVER_TTL_S after finishing while ``unseen`` is 1: a synchronous
                       request answered 200 never showed its job id, so nobody can ask for it later
-  known:{id}          "1" for 30 days once a job id is shown: tells an expired id (410) from an unknown (404)
+  known:{id}          its tenant for 30 days once a job id is shown: tells an expired id (410) from an unknown
+                      (404), and another tenant's job from one's own
   job:{id}:done       list the worker pushes the finished body onto; a synchronous request BLPOPs it
   job:{id}:chunk:{i}  a batch's plans as the API normalised them: JSON {offset, plans: [PlanEntry]}
   job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
   job:{id}:chunks     set of finished chunk numbers
-  idem:{key}          JSON {"job_id", "body_sha256"} for Idempotency-Key
+  idem:[{tenant}:]{key}  JSON {"job_id", "body_sha256"} for Idempotency-Key, per tenant (key: its SHA-256)
+
+A tenant ("" where AUTH=open) owns its jobs: reads given a tenant see only that tenant's jobs; None sees all.
 """
 from __future__ import annotations
 
@@ -64,7 +67,7 @@ class IdempotencyConflict(Exception):
 _CREATE = """
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-if ARGV[2] ~= '0' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
+if ARGV[2] ~= '0' then redis.call('SET', KEYS[2], redis.call('HGET', KEYS[1], 'tenant'), 'EX', ARGV[2]) end
 return 1
 """
 # Status changes are scripts so a cancel can never be overwritten by a late worker write.
@@ -91,7 +94,7 @@ return 1
 _SHOW = """
 redis.call('HSET', KEYS[1], 'unseen', '0')
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+redis.call('SET', KEYS[2], redis.call('HGET', KEYS[1], 'tenant') or '', 'EX', ARGV[2])
 return 1
 """
 _CANCEL = """
@@ -125,11 +128,11 @@ class JobStore:
 
     # --- creation -------------------------------------------------------------------------
     def create(self, kind: str, request: dict, *, request_id: str | None = None, total: int = 1,
-               job_id: str | None = None, pipe=None, shown: bool = True) -> str:
+               job_id: str | None = None, pipe=None, shown: bool = True, tenant: str = "") -> str:
         """A queued job; ``shown=False`` for a synchronous request until its id is given out (``show``)."""
         job_id = job_id or new_job_id()
         record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": json.dumps(request),
-                  "request_id": request_id or "", "total": total, "unseen": "0" if shown else "1"}
+                  "request_id": request_id or "", "total": total, "unseen": "0" if shown else "1", "tenant": tenant}
         known = f"{PREFIX}known:{job_id}"
         if pipe is None:
             fields = [x for item in record.items() for x in item]
@@ -138,17 +141,21 @@ class JobStore:
             return job_id
         pipe.hset(self.key(job_id), mapping=record)
         pipe.expire(self.key(job_id), self.ttl)
-        pipe.set(known, "1", ex=KNOWN_TTL_S)
+        pipe.set(known, tenant, ex=KNOWN_TTL_S)
         return job_id
 
     def show(self, job_id: str) -> None:
         """The job id is being given to a client: keep the job for RESULT_TTL and its id known."""
         self._show(keys=[self.key(job_id), f"{PREFIX}known:{job_id}"], args=[self.ttl, KNOWN_TTL_S])
 
-    def claim_idempotency_key(self, key: str, body: Any, job_id: str) -> str | None:
+    @staticmethod
+    def idempotency_key(key: str, tenant: str = "") -> str:
+        return f"{PREFIX}idem:{tenant + ':' if tenant else ''}{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def claim_idempotency_key(self, key: str, body: Any, job_id: str, tenant: str = "") -> str | None:
         """Bind ``key`` to ``job_id``; return the earlier job id when the key was used with this body."""
         digest = body_digest(body)
-        idem = f"{PREFIX}idem:{hashlib.sha256(key.encode()).hexdigest()}"
+        idem = self.idempotency_key(key, tenant)
         if self.redis.set(idem, json.dumps({"job_id": job_id, "body_sha256": digest}), nx=True, ex=self.ttl):
             return None
         earlier = json.loads(self.redis.get(idem) or "{}")
@@ -157,10 +164,16 @@ class JobStore:
         return earlier["job_id"]
 
     # --- reading ----------------------------------------------------------------------------
-    def get(self, job_id: str) -> dict | None:
-        """The public job record, or None when absent (see ``was_issued`` for 404 vs 410)."""
+    def release_idempotency_key(self, key: str, job_id: str, tenant: str = "") -> None:
+        """Unbind ``key`` from ``job_id``, a job that was refused before it was made."""
+        idem = self.idempotency_key(key, tenant)
+        if json.loads(self.redis.get(idem) or "{}").get("job_id") == job_id:
+            self.redis.delete(idem)    # bound to our job for RESULT_TTL: nobody else can have claimed it since
+
+    def get(self, job_id: str, tenant: str | None = None) -> dict | None:
+        """The public job record, or None when absent or another tenant's (see ``was_issued``: 404 vs 410)."""
         raw = self.redis.hgetall(self.key(job_id))
-        if not raw:
+        if not raw or (tenant is not None and raw.get("tenant", "") != tenant):
             return None
         record = {"job_id": job_id, "kind": raw.get("kind"), "status": raw.get("status"),
                   "progress": self._progress(job_id, raw),
@@ -180,8 +193,9 @@ class JobStore:
             done = total if raw.get("status") == "succeeded" else 0
         return {"done": done, "total": total}
 
-    def was_issued(self, job_id: str) -> bool:
-        return bool(self.redis.exists(f"{PREFIX}known:{job_id}"))
+    def was_issued(self, job_id: str, tenant: str | None = None) -> bool:
+        known = self.redis.get(f"{PREFIX}known:{job_id}")
+        return known is not None and (tenant is None or known == tenant)
 
     def load(self, job_ids: Iterable[str]) -> list[dict | None]:
         """Worker view: status, kind, request (parsed) and request id of each job, None when gone."""

@@ -1,10 +1,18 @@
 """Shared fixtures. Servers are real processes on free ports; nothing uses the user's Redis."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.live_stack import LiveStack
 from tests.redis_server import RedisProcess
+
+
+def pytest_configure(config):
+    # The suite's default is AUTH=open, said here rather than left to the address a test server listens
+    # on; the tests of API keys ask for AUTH=keys themselves (tests/test_api_auth.py).
+    os.environ["AUTH"] = "open"
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +42,19 @@ def live_stack():
         stack.close()
 
 
+@pytest.fixture(scope="session")
+def keyed_api(live_stack, tmp_path_factory):
+    """An API with AUTH=keys on the live stack's Redis and workers: .base_url, and .keys by tenant (alpha, beta)."""
+    from types import SimpleNamespace
+
+    from tests.api_keys import write_keys
+
+    config = tmp_path_factory.mktemp("keys") / "capplan.toml"
+    keys = write_keys(config, {"alpha": {"tenant": "alpha"}, "beta": {"tenant": "beta"}})
+    _app, _server, url = live_stack.serve_api(AUTH="keys", CAPPLAN_CONFIG=str(config))
+    return SimpleNamespace(base_url=url, keys=keys)
+
+
 @pytest.fixture
 def app(redis_server):
     """The Flask app on the session's real Redis, with an empty job store."""
@@ -42,7 +63,7 @@ def app(redis_server):
 
     redis_lib.Redis.from_url(redis_server.url).flushdb()
     return create_app({"REDIS_URL": redis_server.url, "ENV": "test", "LOG_LEVEL": "WARNING",
-                       "SYNC_WAIT_S": 0.2})
+                       "SYNC_WAIT_S": 0.2, "AUTH": "open"})
 
 
 @pytest.fixture

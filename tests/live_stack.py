@@ -56,6 +56,7 @@ class LiveStack:
     worker_procs: list = field(default_factory=list)
     base_url: str = ""
     log_dir: Path | None = None
+    _servers: list = field(default_factory=list)
 
     @property
     def redis_url(self) -> str:
@@ -79,18 +80,23 @@ class LiveStack:
         return self
 
     def _serve_api(self) -> None:
+        self.app, self._server, self.base_url = self.serve_api()
+
+    def serve_api(self, **settings):
+        """Another API on this stack's Redis and workers, with these settings (AUTH=keys, say): (app, server, url)."""
         import logging
 
         from werkzeug.serving import make_server
 
         from api import create_app
 
-        app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", **self.settings})
-        self.app = app
+        app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", "AUTH": "open",
+                          **self.settings, **settings})
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server("127.0.0.1", free_port(), app, threaded=True)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, name="live-api", daemon=True).start()
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
+        self._servers.append(server)
+        threading.Thread(target=server.serve_forever, name="live-api", daemon=True).start()
+        return app, server, f"http://127.0.0.1:{server.server_port}"
 
     def _serve_gunicorn(self) -> None:
         port = free_port()
@@ -191,8 +197,8 @@ class LiveStack:
         raise RuntimeError(f"stack not healthy after {timeout} s: {body}")
 
     def close(self) -> None:
-        if getattr(self, "_server", None) is not None:
-            self._server.shutdown()
+        for server in self._servers:
+            server.shutdown()
         if self.api_proc is not None and self.api_proc.poll() is None:
             self.api_proc.terminate()
             self.api_proc.wait(timeout=10)

@@ -1,4 +1,5 @@
-// Talking to the capplan HTTP API: JSON requests, its error shape, and job polling.
+// Talking to the capplan HTTP API: JSON requests with the API key if one is kept, its error shape, and job polling.
+import { askForKey, authHeaders } from "./apikey.js";
 
 /** An API failure: `fields` maps a request field to the reason it was refused. */
 export class ApiError extends Error {
@@ -35,7 +36,7 @@ function errorFrom(response, body) {
 
 /** One request; resolves to {status, body, headers} for 2xx, rejects with ApiError otherwise. */
 export async function request(method, url, { json, headers = {}, signal } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers }, signal };
+  const init = { method, headers: { Accept: "application/json", ...authHeaders(), ...headers }, signal };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -48,14 +49,25 @@ export async function request(method, url, { json, headers = {}, signal } = {}) 
     throw new ApiError("The service cannot be reached. Is it running?", { code: "network" });
   }
   const body = await readBody(response);
-  if (!response.ok) throw errorFrom(response, body);
+  if (!response.ok) {
+    const err = errorFrom(response, body);
+    if (response.status === 401) askForKey(err.message);
+    throw err;
+  }
   return { status: response.status, body, headers: response.headers };
 }
 
 export function getHealth() {
-  // 503 still carries the health document ("degraded"), so read it either way.
-  return fetch("/api/health", { headers: { Accept: "application/json" } })
-    .then(async (r) => ({ status: r.status, body: await readBody(r) }));
+  // 503 still carries the health document ("degraded"), so read it either way. Without a key, a service
+  // that asks for keys says only its status: ask for one then.
+  return fetch("/api/health", { headers: { Accept: "application/json", ...authHeaders() } })
+    .then(async (r) => {
+      const body = await readBody(r);
+      if (r.status === 401 || (body && !("workers" in body) && !authHeaders().Authorization)) {
+        askForKey("This service needs an API key.");
+      }
+      return { status: r.status, body: r.status === 401 ? { status: "unknown" } : body };
+    });
 }
 
 const sleep = (ms, signal) => new Promise((resolve, reject) => {
@@ -111,3 +123,19 @@ export async function fetchAllResults(jobId, { pageSize = 1000, onPage } = {}) {
 }
 
 export const resultsCsvUrl = (jobId) => `/api/jobs/${encodeURIComponent(jobId)}/results?format=csv`;
+
+/** Save what `url` answers as `filename`: fetched with the key, since a plain link cannot send a header. */
+export async function downloadFile(url, filename) {
+  const response = await fetch(url, { headers: authHeaders() });
+  if (!response.ok) {
+    const err = errorFrom(response, await readBody(response));
+    if (response.status === 401) askForKey(err.message);
+    throw err;
+  }
+  const link = Object.assign(document.createElement("a"), {
+    href: URL.createObjectURL(await response.blob()), download: filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}

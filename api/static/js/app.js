@@ -1,5 +1,7 @@
 // Console wiring: actions, busy state, job progress, health banner and the batch panel.
-import { cancelJob, fetchAllResults, getHealth, request, resultsCsvUrl, submitAndWait, waitForJob } from "./api.js";
+import { cancelJob, downloadFile, fetchAllResults, getHealth, request, resultsCsvUrl, submitAndWait,
+  waitForJob } from "./api.js";
+import { apiKey, wireKeyForm } from "./apikey.js";
 import { BatchTable, parsePlansCsv, renderPortfolio, SAMPLE_CSV } from "./batch.js";
 import { afterZoneChange, clearErrors, currentHistory, describeHistory, forecastRequest, labelOf, readForm, showError,
   typedInstant, wireHistory } from "./form.js";
@@ -135,6 +137,9 @@ async function cancelRunningJob() {
 
 function healthProblems(h) {
   if (!h) return ["The API does not answer: is the service running?"];
+  if (!("workers" in h)) { // a service that asks for keys, read without one: its status alone
+    return h.status === "degraded" ? ["The service is degraded; with an API key it says why."] : [];
+  }
   const problems = [];
   const live = h.workers?.live ?? 0;
   if (h.redis?.reachable === false) {
@@ -162,7 +167,7 @@ async function refreshHealth() {
   const model = health?.model || {};
   const live = health?.workers?.live;
   const parts = !health ? [["Service unreachable"]] : [
-    [health.status === "healthy" ? "Healthy" : "Degraded"],
+    [{ healthy: "Healthy", degraded: "Degraded" }[health.status] || "API key needed"],
     [model.name && `${model.name} ${model.version ?? ""}`.trim(), "wide-only"],
     [health.device], [live !== undefined && `${live} worker${live === 1 ? "" : "s"}`]];
   status.querySelector(".service-text").replaceChildren(...parts.filter(([t]) => t).map(([t, cls], i) => {
@@ -171,7 +176,8 @@ async function refreshHealth() {
     if (cls) span.className = cls;
     return span;
   }));
-  status.querySelector(".dot").className = `dot ${!health ? "dot-down" : problems.length ? "dot-warn" : "dot-ok"}`;
+  const ok = health?.status === "healthy" && !problems.length;
+  status.querySelector(".dot").className = `dot ${!health ? "dot-down" : ok ? "dot-ok" : "dot-warn"}`;
 }
 
 // ---- batch ---------------------------------------------------------------------------------
@@ -270,6 +276,13 @@ function init() {
   $("batch-prev").addEventListener("click", () => batchTable?.turn(-1));
   $("batch-next").addEventListener("click", () => batchTable?.turn(1));
   $("batch-sample").href = URL.createObjectURL(new Blob([SAMPLE_CSV], { type: "text/csv" }));
+  $("batch-download").addEventListener("click", (e) => {
+    if (!apiKey()) return; // an open service: the plain link downloads
+    e.preventDefault();    // a link cannot send the key: fetch the CSV with it
+    downloadFile(e.currentTarget.href, e.currentTarget.getAttribute("download"))
+      .catch((err) => { $("plans-error").textContent = err.message; });
+  });
+  wireKeyForm(refreshHealth);
   refreshHealth();
   setInterval(refreshHealth, 15000);
   document.body.dataset.ready = "true";

@@ -10,3 +10,11 @@ class PlanValidationError(ValueError):
     def __init__(self, fields: Mapping[str, str]):
         self.fields = dict(fields)
         super().__init__("; ".join(f"{name}: {reason}" for name, reason in self.fields.items()))
+
+
+class NonFiniteNumber(ValueError):
+    """A result holds NaN or an infinity (an input overflowed the float range); JSON has no such number."""
+
+    def __init__(self, value: float):
+        self.value = value
+        super().__init__(f"not a finite number: {value!r}")

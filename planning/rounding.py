@@ -6,6 +6,7 @@ import numpy as np
 LOAD_DECIMALS = 2         # loads, capacities that are not whole, costs
 UTILIZATION_DECIMALS = 4  # utilisation ratios (0.8123 = 81.23%)
 PERCENT_DECIMALS = 2      # percentages
+EXACT_INTEGER = 2.0 ** 53  # whole floats up to this are exact integers; larger ones are reported as floats
 
 
 def round_list(values: np.ndarray, decimals: int) -> list:
@@ -17,11 +18,12 @@ def round_list(values: np.ndarray, decimals: int) -> list:
 
 
 def capacity_list(values: np.ndarray) -> list:
-    """Capacities as int when whole, else rounded to 2 decimals; NaN becomes None."""
+    """Capacities as int when whole and exact as an integer (up to 2**53), else rounded to 2 decimals; NaN
+    becomes None. A whole float past int64 would otherwise cast to -9223372036854775808."""
     rounded = np.round(values, LOAD_DECIMALS)
-    if np.all(np.mod(rounded, 1.0) == 0):                 # all whole (NaN fails this): one vectorised cast
+    whole = (np.mod(rounded, 1.0) == 0) & (np.abs(rounded) <= EXACT_INTEGER)   # False for NaN
+    if whole.all():                                        # the usual case: one vectorised cast
         return rounded.astype(np.int64).tolist()
-    whole = np.mod(rounded, 1.0) == 0                                  # False for NaN
     if not whole.any():
         return round_list(rounded, LOAD_DECIMALS)
     as_int = np.where(whole, rounded, 0).astype(np.int64).tolist()

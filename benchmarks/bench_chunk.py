@@ -10,29 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from types import SimpleNamespace
 
 import numpy as np
 
+from tests.stand_in_forecaster import StandInForecaster
 from workers.batch_runner import analyse_chunk
-
-
-class StandInForecaster:
-    """Daily-shaped forecasts scaled to each series' last value: no network, no backtest."""
-
-    info = {"name": "stand-in", "version": "0", "precision": "fp32"}
-
-    def synthetic_history(self, current_load: float, last_timestamp, hours: int) -> np.ndarray:
-        return np.full(hours, float(current_load))
-
-    def forecast(self, histories, last_timestamps, hours_ahead) -> list:
-        hours = [hours_ahead] * len(histories) if isinstance(hours_ahead, int) else list(hours_ahead)
-        out = []
-        for history, h in zip(histories, hours):
-            median = history[-1] * (1 + 0.5 * np.sin(np.arange(h) * 2 * np.pi / 24)) + 1.0   # [h]
-            out.append(SimpleNamespace(median=median, p10=median * 0.9, p90=median * 1.2, method="stand_in",
-                                       backtest=None, history_hours=len(history), padded_hours=0, notes=[]))
-        return out
 
 
 def plan_entries(n: int, hours: int, seed: int = 0) -> list[dict]:

@@ -12,10 +12,11 @@ import logging
 from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import JobRequest, PlanEntry
 from jobs.store import OPEN, JobStore
-from workers import results as shapes
-from workers.runner import ModelUnavailable, planning_forecast, run_forecasts
+from workers import isolation, results as shapes
+from workers.runner import ModelUnavailable, plan_requests, run_forecasts
 
 log = logging.getLogger("capplan.worker")
+FAILED_PLAN = {"code": isolation.COMPUTATION_ERROR, "message": isolation.COMPUTATION_MESSAGE, "fields": {}}
 SCHEDULE_TOTALS = ("capacity_hours", "static_capacity_hours", "saving_capacity_hours", "saving_percent",
                    "scaling_actions")
 
@@ -53,23 +54,29 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
 
 
 def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None) -> dict[int, dict]:
-    """Per-plan results of one chunk, keyed by plan index; an invalid plan fails alone, not the chunk."""
-    from planning import Plan, analyze_each, to_jsonable
-
+    """Per-plan results of one chunk, keyed by plan index; a plan that is invalid or cannot be computed
+    fails alone, not the chunk."""
     valid, results = _split(plans, offset)
     if not valid:
         return results
+    requests = [r for _, _, r in valid]
+
+    def ids(k: int) -> dict:
+        return {"plan": valid[k][0], "plan_id": valid[k][1]}
+
     try:
-        forecasts = run_forecasts(forecaster, [r for _, _, r in valid], metrics)
+        forecasts = run_forecasts(forecaster, requests, metrics, ids)
     except ModelUnavailable as e:
         error = {"code": "model_unavailable", "message": str(e), "fields": {}}
         for index, plan_id, _ in valid:
             results[index] = _error(index, plan_id, error)
         return results
-    analyses = analyze_each([planning_forecast(r, out) for (_, _, r), (out, _) in zip(valid, forecasts)],
-                            [Plan.from_dict(r["plan"]) for _, _, r in valid])
-    for (index, plan_id, request), (out, source), a in zip(valid, forecasts, analyses):
-        results[index] = plan_result(index, plan_id, request, out, source, to_jsonable(a))
+    outputs = isolation.each(lambda forecast: forecast[0], forecasts, describe=ids)
+    analyses = plan_requests("analysis", requests, outputs, ids)
+    kept = isolation.each(lambda entry, forecast, analysis: plan_result(*entry, *forecast, analysis),
+                          valid, forecasts, analyses, describe=ids)
+    for (index, plan_id, _), result in zip(valid, kept):
+        results[index] = _error(index, plan_id, FAILED_PLAN) if result is isolation.FAILED else result
     return results
 
 

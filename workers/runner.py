@@ -9,8 +9,9 @@ import numpy as np
 
 from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import TS_FORMAT
+from jobs.json_values import check_json
 from jobs.store import OPEN, JobStore
-from workers import results as shapes
+from workers import isolation, results as shapes
 
 log = logging.getLogger("capplan.worker")
 PLANNED_KEY = {"recommendations": "recommendations", "analysis": "analysis"}
@@ -18,10 +19,16 @@ PLANNED_KEY = {"recommendations": "recommendations", "analysis": "analysis"}
 # own profile, and would double the network work of every request without history. The network's context
 # is filled by repeating its weeks, which gives the same input as a longer synthetic history.
 SYNTHETIC_HOURS = 2 * 168 - 1
+# A job that alone could not be computed (the rest of its group was): 422, since the same values fail again.
+FAILED_JOB = {"code": isolation.COMPUTATION_ERROR, "message": isolation.COMPUTATION_MESSAGE, "status": 422}
 
 
 class ModelUnavailable(Exception):
     """The worker's model did not load; every job it is given fails with this reason."""
+
+
+def _no_ids(_position: int) -> dict:
+    return {}
 
 
 def _series(forecaster, request: dict):
@@ -31,11 +38,17 @@ def _series(forecaster, request: dict):
     return forecaster.synthetic_history(request["current_load"], last, SYNTHETIC_HOURS), last, "synthetic"
 
 
-def run_forecasts(forecaster, requests: list[dict], metrics=None) -> list[tuple]:
-    """(ForecastOutput, history source) for each request, from ONE batched network pass."""
+def run_forecasts(forecaster, requests: list[dict], metrics=None, describe: isolation.Describe = _no_ids) -> list:
+    """(ForecastOutput, history source) for each request, from ONE batched network pass; FAILED for a
+    request whose history or forecast raised (the pass is then split to find it)."""
+    series = isolation.each(lambda request: _series(forecaster, request), requests, describe=describe)
+    return isolation.bisected(lambda reqs, ser: _forecast_pass(forecaster, reqs, ser, metrics), requests, series,
+                              describe=describe, passthrough=(ModelUnavailable,))
+
+
+def _forecast_pass(forecaster, requests: list[dict], series: list[tuple], metrics) -> list[tuple]:
     from models.serving import ModelNotLoaded
 
-    series = [_series(forecaster, r) for r in requests]
     started = time.perf_counter()
     try:
         outputs = forecaster.forecast([s[0] for s in series], [s[1] for s in series],
@@ -55,37 +68,65 @@ def planning_forecast(request: dict, output):
     return Forecast(start=start, median=output.median, p10=output.p10, p90=output.p90)
 
 
-def plan_requests(kind: str, requests: list[dict], outputs: list) -> list[dict]:
-    """Recommendations or analyses as plain JSON, vectorised over requests of equal horizon."""
+def plan_requests(kind: str, requests: list[dict], outputs: list, describe: isolation.Describe = _no_ids) -> list:
+    """Recommendations or analyses as plain JSON, vectorised over requests of equal horizon; FAILED for a
+    request whose plan cannot be computed or whose numbers leave the float range."""
     from planning import Plan, analyze_each, recommend_each, to_jsonable
 
     run = recommend_each if kind == "recommendations" else analyze_each
-    planned = run([planning_forecast(r, o) for r, o in zip(requests, outputs)],
-                  [Plan.from_dict(r["plan"]) for r in requests])
-    return [to_jsonable(p) for p in planned]
+    forecasts = isolation.each(planning_forecast, requests, outputs, describe=describe)
+    plans = isolation.each(lambda request: Plan.from_dict(request["plan"]), requests, describe=describe)
+    planned = isolation.bisected(lambda f, p: _strict(run, f, p), forecasts, plans, describe=describe)
+    return isolation.each(lambda p: to_jsonable(p, strict=True), planned, describe=describe)
+
+
+def _strict(run, forecasts: list, plans: list) -> list:
+    with np.errstate(**isolation.STRICT_FLOATS):
+        return run(forecasts, plans)
 
 
 def job_bodies(forecaster, records: list[dict], metrics=None) -> list[tuple[str, str, dict]]:
-    """(job_id, status, body) for each job record; one forward pass for all of them."""
+    """(job_id, status, body) for each job record; one forward pass for all of them, and a job that cannot
+    be computed fails alone."""
     requests = [r["request"] for r in records]
+
+    def ids(i: int) -> dict:
+        return {"job_id": records[i]["job_id"], "request_id": records[i]["request_id"]}
+
     try:
-        forecasts = run_forecasts(forecaster, requests, metrics)
+        forecasts = run_forecasts(forecaster, requests, metrics, ids)
     except ModelUnavailable as e:
         error = {"code": "model_unavailable", "message": str(e), "status": 503}
         return [(r["job_id"], "failed", error) for r in records]
     info = forecaster.info
-    fields = [shapes.forecast_fields(req, out, source, info) for req, (out, source) in zip(requests, forecasts)]
-    bodies: list[dict | None] = [None] * len(records)
+    fields = isolation.each(lambda req, fc: shapes.forecast_fields(req, *fc, info), requests, forecasts,
+                            describe=ids)
+    bodies: list = [None] * len(records)
     for kind in ("forecast", "recommendations", "analysis"):
         idx = [i for i, r in enumerate(records) if r["kind"] == kind]
-        if kind == "forecast":
-            for i in idx:
-                bodies[i] = shapes.forecast_body(fields[i])
-        elif idx:
-            planned = plan_requests(kind, [requests[i] for i in idx], [forecasts[i][0] for i in idx])
-            for i, p in zip(idx, planned):
-                bodies[i] = shapes.planned_body(fields[i], PLANNED_KEY[kind], p)
-    return [(r["job_id"], "succeeded", b) for r, b in zip(records, bodies)]
+        if idx:
+            made = _bodies(kind, [requests[i] for i in idx], [forecasts[i] for i in idx], [fields[i] for i in idx],
+                           lambda k, idx=idx: ids(idx[k]))
+            for i, body in zip(idx, made):
+                bodies[i] = body
+    bodies = isolation.each(_checked, bodies, describe=ids)
+    return [(r["job_id"], "failed", FAILED_JOB) if b is isolation.FAILED else (r["job_id"], "succeeded", b)
+            for r, b in zip(records, bodies)]
+
+
+def _bodies(kind: str, requests: list[dict], forecasts: list, fields: list, describe: isolation.Describe) -> list:
+    """The response bodies of jobs of one kind (FAILED where a step failed)."""
+    if kind == "forecast":
+        return isolation.each(shapes.forecast_body, fields, describe=describe)
+    outputs = isolation.each(lambda forecast: forecast[0], forecasts, describe=describe)
+    planned = plan_requests(kind, requests, outputs, describe)
+    return isolation.each(lambda f, p: shapes.planned_body(f, PLANNED_KEY[kind], p), fields, planned,
+                          describe=describe)
+
+
+def _checked(body: dict) -> dict:
+    check_json(body)
+    return body
 
 
 def run_jobs(store: JobStore, forecaster, job_ids: list[str], metrics=None) -> int:

@@ -67,6 +67,12 @@ class Settings:
     def visibility_timeout(self) -> int:
         return self.TASK_TIME_LIMIT * 2
 
+    @property
+    def no_progress_timeout(self) -> int:
+        """A running job with no progress for longer is failed (jobs.stalls): longer than a task lost with its
+        worker takes to come back (the visibility timeout, then the broker's restore sweep) and run again."""
+        return self.visibility_timeout + self.TASK_TIME_LIMIT + 60
+
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 

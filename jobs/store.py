@@ -12,6 +12,9 @@ Keys (all under ``capplan:``):
   job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
   job:{id}:chunks     set of finished chunk numbers
   idem:[{tenant}:]{key}  JSON {"job_id", "body_sha256"} for Idempotency-Key, per tenant (key: its SHA-256)
+  running             sorted set: running job ids scored by their last progress in epoch seconds (when the
+                      job started, then each time a chunk stored its results); the stall sweep (jobs.stalls)
+                      fails those that made none for too long
 
 A tenant ("" where AUTH=open) owns its jobs: reads given a tenant see only that tenant's jobs; None sees all.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -27,7 +31,10 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from jobs import store_scripts as scripts
+
 PREFIX = "capplan:"
+RUNNING_KEY = f"{PREFIX}running"
 KNOWN_TTL_S = 30 * 24 * 3600
 DONE_TTL_S = 300
 SEEN_NEVER_TTL_S = 60
@@ -63,52 +70,6 @@ class IdempotencyConflict(Exception):
         self.job_id = job_id
 
 
-# One round trip and no pipeline object (redis-py copies its callback table for each pipeline).
-_CREATE = """
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-if ARGV[2] ~= '0' then redis.call('SET', KEYS[2], redis.call('HGET', KEYS[1], 'tenant'), 'EX', ARGV[2]) end
-return 1
-"""
-# Status changes are scripts so a cancel can never be overwritten by a late worker write.
-_START = """
-local s = redis.call('HGET', KEYS[1], 'status')
-if s == 'queued' then redis.call('HSET', KEYS[1], 'status', 'running', 'started_at', ARGV[1]) return 1 end
-if s == 'running' then return 1 end
-return 0
-"""
-_FINISH = """
-local s = redis.call('HGET', KEYS[1], 'status')
-if (not s) or s == 'succeeded' or s == 'failed' or s == 'cancelled' then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], ARGV[2], ARGV[3], 'finished_at', ARGV[4])
-if not redis.call('HGET', KEYS[1], 'started_at') then redis.call('HSET', KEYS[1], 'started_at', ARGV[4]) end
-if redis.call('HGET', KEYS[1], 'unseen') == '1' then
-  redis.call('EXPIRE', KEYS[1], ARGV[8])
-else
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-end
-redis.call('RPUSH', KEYS[2], ARGV[6])
-redis.call('EXPIRE', KEYS[2], ARGV[7])
-return 1
-"""
-_SHOW = """
-redis.call('HSET', KEYS[1], 'unseen', '0')
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], redis.call('HGET', KEYS[1], 'tenant') or '', 'EX', ARGV[2])
-return 1
-"""
-_CANCEL = """
-local s = redis.call('HGET', KEYS[1], 'status')
-if s == 'queued' or s == 'running' then
-  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  redis.call('EXPIRE', KEYS[2], ARGV[3])
-  return {1, 'cancelled'}
-end
-return {0, s or ''}
-"""
-
-
 class JobStore:
     """Reads and writes job records; ``blocking`` is a client whose socket timeout allows long BLPOPs."""
 
@@ -116,11 +77,12 @@ class JobStore:
         self.redis = client
         self.blocking = blocking or client
         self.ttl = int(ttl)
-        self._create = client.register_script(_CREATE)
-        self._show = client.register_script(_SHOW)
-        self._start = client.register_script(_START)
-        self._finish = client.register_script(_FINISH)
-        self._cancel = client.register_script(_CANCEL)
+        self._create = client.register_script(scripts.CREATE)
+        self._show = client.register_script(scripts.SHOW)
+        self._start = client.register_script(scripts.START)
+        self._finish = client.register_script(scripts.FINISH)
+        self._sweep = client.register_script(scripts.SWEEP)
+        self._cancel = client.register_script(scripts.CANCEL)
 
     @staticmethod
     def key(job_id: str, suffix: str = "") -> str:
@@ -215,30 +177,47 @@ class JobStore:
     # --- transitions ------------------------------------------------------------------------
     def start(self, job_ids: Iterable[str]) -> list[bool]:
         """Mark queued jobs running; False for jobs that finished or were cancelled meanwhile."""
-        now = utc_now()
+        now, epoch = utc_now(), time.time()
         p = self.redis.pipeline(transaction=False)
         for job_id in job_ids:
-            self._start(keys=[self.key(job_id)], args=[now], client=p)
+            self._start(keys=[self.key(job_id), RUNNING_KEY], args=[now, epoch, job_id], client=p)
         return [bool(x) for x in p.execute()]
 
-    def finish_many(self, outcomes: Iterable[tuple[str, str, dict]]) -> None:
-        """Store (job_id, "succeeded" | "failed", body) for each job and wake whoever waits on it."""
+    def finish_many(self, outcomes: Iterable[tuple[str, str, dict]]) -> list[bool]:
+        """Store (job_id, "succeeded" | "failed", body) for each job and wake whoever waits on it; False for a
+        job that had already finished (or was cancelled, swept or expired), which keeps its first end."""
         now = utc_now()
         p = self.redis.pipeline(transaction=False)
         for job_id, status, body in outcomes:
-            field = "result" if status == "succeeded" else "error"
-            payload = json.dumps(body)
-            done = json.dumps({"status": status, field: body})
-            self._finish(keys=[self.key(job_id), self.key(job_id, ":done")],
-                         args=[status, field, payload, now, self.ttl, done, DONE_TTL_S, SEEN_NEVER_TTL_S],
+            self._finish(keys=self._ending_keys(job_id), args=self._ending_args(job_id, status, body, now),
                          client=p)
-        p.execute()
+        return [bool(x) for x in p.execute()]
+
+    def fail_stalled(self, limit_s: float, error: dict, now: float | None = None, most: int = 100) -> list[str]:
+        """Fail running jobs whose last progress is more than ``limit_s`` seconds old with ``error``; return
+        their ids. Each is checked again atomically, so a job that progressed or finished meanwhile stays."""
+        cutoff = (time.time() if now is None else now) - limit_s
+        stalled = self.redis.zrangebyscore(RUNNING_KEY, "-inf", cutoff, start=0, num=most)
+        failed = []
+        for job_id in stalled:
+            args = self._ending_args(job_id, "failed", error, utc_now()) + [cutoff]
+            if self._sweep(keys=self._ending_keys(job_id), args=args):
+                failed.append(job_id)
+        return failed
+
+    def _ending_keys(self, job_id: str) -> list[str]:
+        return [self.key(job_id), self.key(job_id, ":done"), RUNNING_KEY]
+
+    def _ending_args(self, job_id: str, status: str, body: dict, now: str) -> list:
+        field = "result" if status == "succeeded" else "error"
+        done = json.dumps({"status": status, field: body})
+        return [status, field, json.dumps(body), now, self.ttl, done, DONE_TTL_S, SEEN_NEVER_TTL_S, job_id]
 
     def cancel(self, job_id: str) -> tuple[bool, str]:
         """Cancel a queued or running job: (whether this call cancelled it, its status now; '' when gone)."""
         done = json.dumps({"status": "cancelled"})
-        changed, status = self._cancel(keys=[self.key(job_id), self.key(job_id, ":done")],
-                                       args=[utc_now(), done, DONE_TTL_S])
+        changed, status = self._cancel(keys=[self.key(job_id), self.key(job_id, ":done"), RUNNING_KEY],
+                                       args=[utc_now(), done, DONE_TTL_S, job_id])
         return bool(changed), status
 
     def status(self, job_id: str) -> str | None:
@@ -265,8 +244,11 @@ class JobStore:
         return None if raw is None else json.loads(raw)
 
     def save_plan_results(self, job_id: str, chunk: int, results: dict[int, dict]) -> int:
-        """Store per-plan results of one chunk and mark it finished; return the finished chunk count."""
+        """Store per-plan results of one chunk, mark it finished and the job as progressing now; return the
+        finished chunk count."""
+        epoch = time.time()
         p = self.redis.pipeline(transaction=True)
+        p.zadd(RUNNING_KEY, {job_id: epoch}, xx=True)       # only while it runs: a finished job stays out
         if results:
             p.hset(self.key(job_id, ":results"), mapping={str(i): json.dumps(r) for i, r in results.items()})
         p.expire(self.key(job_id, ":results"), self.ttl)

@@ -9,7 +9,8 @@ import time
 
 from capplan.config import Settings
 from jobs.heartbeats import HEARTBEAT_EVERY_S, WORKERS_KEY, publish
-from jobs.store import redis_from_url
+from jobs.stalls import StallSweeper
+from jobs.store import JobStore, redis_from_url
 
 log = logging.getLogger("capplan.worker")
 
@@ -53,7 +54,8 @@ def process_id() -> str:
 
 
 class Heartbeat(threading.Thread):
-    """Loads the model, then publishes this process's model info in Redis every few seconds."""
+    """Loads the model, then publishes this process's model info in Redis every few seconds, and offers to
+    sweep stalled jobs (jobs.stalls) as often."""
 
     def __init__(self, settings: Settings, queues: list[str]):
         super().__init__(name="capplan-heartbeat", daemon=True)
@@ -67,11 +69,16 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         client = redis_from_url(self.settings.REDIS_URL, timeout=2.0)
+        sweeper = StallSweeper(JobStore(client, self.settings.RESULT_TTL), self.settings.no_progress_timeout)
         while not self.stopped.is_set():
             try:
                 publish(client, process_id(), self.record())
             except Exception:  # noqa: BLE001 - a heartbeat must outlive Redis outages and model errors
                 log.warning("heartbeat failed", exc_info=True)
+            try:
+                sweeper.sweep_if_due()
+            except Exception:  # noqa: BLE001 - the next heartbeat tries again
+                log.warning("stall sweep failed", exc_info=True)
             self.stopped.wait(HEARTBEAT_EVERY_S)
         try:
             client.hdel(WORKERS_KEY, process_id())

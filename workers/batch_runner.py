@@ -17,6 +17,8 @@ from workers.runner import ModelUnavailable, plan_requests, run_forecasts
 
 log = logging.getLogger("capplan.worker")
 FAILED_PLAN = {"code": isolation.COMPUTATION_ERROR, "message": isolation.COMPUTATION_MESSAGE, "fields": {}}
+PORTFOLIO_FAILED = {"code": "portfolio_failed", "status": 500,
+                    "message": "every plan was computed, but not the portfolio over them; see the per-plan results"}
 SCHEDULE_TOTALS = ("capacity_hours", "static_capacity_hours", "saving_capacity_hours", "saving_percent",
                    "scaling_actions")
 
@@ -89,7 +91,7 @@ def portfolio(results: list[dict]) -> dict:
                          risk_assessment=r["risk_assessment"], hourly_patterns={},
                          recommendations=Recommendation(**r["recommendations"]), scaling_scenarios={},
                          scaling_schedule=r["schedule"], cost=r.get("cost")) for r in ok]
-    return to_jsonable(build_portfolio([r["id"] for r in ok], analyses, top=20))
+    return to_jsonable(build_portfolio([r["id"] for r in ok], analyses, top=20), strict=True)
 
 
 def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None) -> int:
@@ -103,24 +105,38 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
         store.start([job_id])
         payload = store.load_chunk(job_id, chunk) or {"offset": 0, "plans": []}
         results = analyse_chunk(forecaster, payload["plans"], payload["offset"], metrics)
-        if store.status(job_id) == "cancelled":
-            return 0
+        if store.status(job_id) not in OPEN:
+            return 0                                      # cancelled, or failed by the stall sweep, meanwhile
         finished_chunks = store.save_plan_results(job_id, chunk, results)
         log.info("batch chunk done", extra={"chunk": chunk, "chunks": chunks, "plans": len(results),
                                              "finished_chunks": finished_chunks})
         if finished_chunks >= chunks:
-            everything = store.plan_results(job_id)
-            failed = sum(1 for r in everything if not r.get("success"))
-            body = {"success": True, "plans": len(everything), "succeeded": len(everything) - failed,
-                    "failed": failed, "portfolio": portfolio(everything),
-                    "results_url": f"/api/jobs/{job_id}/results"}
-            store.finish_many([(job_id, "succeeded", body)])
-            store.drop_chunks(job_id, chunks)
-            if metrics is not None:
-                metrics.count_jobs("batch", "succeeded")
+            close_batch(store, job_id, chunks, metrics)
         if metrics is not None:
             metrics.flush()
         return len(results)
     finally:
         job_id_var.set(None)
         request_id_var.set(None)
+
+
+def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> None:
+    """Every chunk is stored: build the portfolio and finish the job; if the portfolio cannot be built the
+    job fails with that reason, and its per-plan results stay readable."""
+    everything = store.plan_results(job_id)
+    failed = sum(1 for r in everything if not r.get("success"))
+    results_url = f"/api/jobs/{job_id}/results"
+    try:
+        summary = portfolio(everything)
+    except isolation.NEVER_ISOLATED:
+        raise
+    except Exception:
+        log.exception("batch portfolio failed", extra={"plans": len(everything)})
+        status, body = "failed", {**PORTFOLIO_FAILED, "results_url": results_url}
+    else:
+        status, body = "succeeded", {"success": True, "plans": len(everything), "succeeded": len(everything) - failed,
+                                     "failed": failed, "portfolio": summary, "results_url": results_url}
+    won = store.finish_many([(job_id, status, body)])[0]
+    store.drop_chunks(job_id, chunks)
+    if metrics is not None and won:
+        metrics.count_jobs("batch", status)

@@ -104,3 +104,9 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
     except SoftTimeLimitExceeded:
         _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
         raise
+    except RETRY_ON:
+        raise
+    except Exception:
+        log.exception("batch chunk failed", extra={"job_id": job_id, "chunk": chunk})
+        _fail_open_jobs([job_id], "chunk_failed", "a chunk of this batch failed; the batch was stopped", 500)
+        raise

@@ -7,6 +7,7 @@ value always might.
 from __future__ import annotations
 
 import dataclasses
+from unittest import mock
 
 import pytest
 
@@ -42,15 +43,26 @@ def wedging_request(name: str, hours: int = 48) -> dict:
     return job_request(plan, hours, **fields)
 
 
-@pytest.fixture
-def loose_plan_domains(monkeypatch):
+def loose_options() -> dict:
     """Planning's option domains as they were before their bounds: positive, not bounded above."""
-    import planning.plan as plan_module
+    from planning.plan_options import PLAN_OPTIONS
 
     def loose(name, option):
         if name in ("scaling_threshold", "unit_capacity"):
             return dataclasses.replace(option, gt=0, ge=None, le=1 if name == "scaling_threshold" else None)
         return dataclasses.replace(option, le=None)
 
-    monkeypatch.setattr(plan_module, "PLAN_OPTIONS",
-                        {name: loose(name, option) for name, option in plan_module.PLAN_OPTIONS.items()})
+    return {name: loose(name, option) for name, option in PLAN_OPTIONS.items()}
+
+
+def loose_plan_domains_in():
+    """A context in which planning checks plans against ``loose_options()``."""
+    import planning.plan
+
+    return mock.patch.object(planning.plan, "PLAN_OPTIONS", loose_options())
+
+
+@pytest.fixture
+def loose_plan_domains():
+    with loose_plan_domains_in():
+        yield

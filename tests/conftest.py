@@ -1,10 +1,13 @@
 """Shared fixtures. Servers are real processes on free ports; nothing uses the user's Redis."""
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
+from flask.testing import FlaskClient
 
+from jobs.json_values import check_json
 from tests.live_stack import LiveStack
 from tests.redis_server import RedisProcess
 
@@ -62,8 +65,20 @@ def app(redis_server):
     import redis as redis_lib
 
     redis_lib.Redis.from_url(redis_server.url).flushdb()
-    return create_app({"REDIS_URL": redis_server.url, "ENV": "test", "LOG_LEVEL": "WARNING",
-                       "SYNC_WAIT_S": 0.2, "AUTH": "open"})
+    app = create_app({"REDIS_URL": redis_server.url, "ENV": "test", "LOG_LEVEL": "WARNING",
+                      "SYNC_WAIT_S": 0.2, "AUTH": "open"})
+    app.test_client_class = CheckedClient
+    return app
+
+
+class CheckedClient(FlaskClient):
+    """A test client that fails a test on any JSON response holding NaN, Infinity or a non-JSON value."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        if response.is_json and not getattr(response, "is_streamed", False):
+            check_json(json.loads(response.get_data()))
+        return response
 
 
 @pytest.fixture

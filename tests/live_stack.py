@@ -13,6 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jobs.json_values import check_json
 from tests.redis_server import RedisProcess, free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,7 +26,10 @@ class HttpReply:
     body: bytes
 
     def json(self):
-        return json.loads(self.body)
+        """The parsed body, checked: Python's json reads NaN and Infinity, which are not JSON."""
+        parsed = json.loads(self.body)
+        check_json(parsed)
+        return parsed
 
 
 def http(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 30.0) -> HttpReply:

@@ -38,8 +38,12 @@ def main() -> int:
     parser.add_argument("--plans", type=int, default=10_000)
     parser.add_argument("--hours", type=int, default=168)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--poisoned", type=int, default=0,
+                        help="plans whose current capacity is 5e-324: planning's pass raises and is split")
     args = parser.parse_args()
     entries, forecaster = plan_entries(args.plans, args.hours), StandInForecaster()
+    for entry in entries[::max(1, args.plans // args.poisoned)][:args.poisoned] if args.poisoned else []:
+        entry["request"]["plan"]["current_capacity"] = 5e-324
     walls, cpus = [], []
     for _ in range(args.repeats):
         c0, t0 = time.process_time(), time.perf_counter()
@@ -48,7 +52,8 @@ def main() -> int:
         cpus.append(time.process_time() - c0)
     failed = sum(1 for r in results.values() if not r["success"])
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "n/a"
-    print(f"analyse_chunk: {args.plans} plans x {args.hours} hours, best of {args.repeats}, CPU affinity {affinity}")
+    print(f"analyse_chunk: {args.plans} plans x {args.hours} hours ({args.poisoned} poisoned), best of "
+          f"{args.repeats}, CPU affinity {affinity}")
     print(f"  wall {min(walls) * 1000:.0f} ms (median {sorted(walls)[len(walls) // 2] * 1000:.0f} ms), "
           f"CPU {min(cpus) * 1000:.0f} ms; {failed} plans failed")
     if hasattr(os, "getloadavg"):

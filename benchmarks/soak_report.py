@@ -1,6 +1,7 @@
 """What the soak test records while it runs, and the report it prints: figures, then each target checked."""
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -92,14 +93,16 @@ def print_report(rec: Recorder, minutes: float) -> None:
     by_op = Counter(op for _at, op, _status, _s in rec.requests)
     final = Counter(j.status for j in rec.jobs.values())
     jobs_lost, plans_lost = lost(rec)
-    print(f"capplan soak: {minutes:g} min, {len(rec.requests)} requests from 2 tenants ({dict(sorted(by_op.items()))})")
+    print(f"capplan soak: {minutes:g} min, {len(rec.requests)} requests from 2 tenants "
+          f"({dict(sorted(by_op.items()))}); {os.cpu_count()} CPUs, load average {os.getloadavg()[1]:.1f} (5 min)")
     print(f"  requests by status: {dict(sorted(by_status.items()))}")
     print(f"  faults: " + "; ".join(f"{kind} at {start:.0f}-{end:.0f} s" for kind, start, end in rec.faults))
     print(f"  jobs: {rec.sync_answered + len(rec.jobs)} submitted ({rec.sync_answered} answered in the call, "
           f"{len(rec.jobs)} as 202 jobs); finished {dict(final)}; lost {jobs_lost}")
     batches = [j for j in rec.jobs.values() if j.kind == "batch"]
-    print(f"  plans: {sum(j.plans for j in batches)} in {len(batches)} batches; back "
-          f"{sum(j.plans_back for j in batches)}; lost {plans_lost}")
+    cancelled = sum(j.plans for j in batches if j.status == "cancelled")
+    print(f"  plans: {sum(j.plans for j in batches)} in {len(batches)} batches ({cancelled} in cancelled ones); "
+          f"back {sum(j.plans_back for j in batches)}; lost {plans_lost}")
     outside, during = sync_latency(rec, False), sync_latency(rec, True)
     for name, values in (("outside faults", outside), ("during faults", during)):
         print(f"  sync path {name}: p50 {pct(values, .5) * 1000:.1f} ms, p99 {pct(values, .99) * 1000:.1f} ms "

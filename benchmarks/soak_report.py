@@ -119,16 +119,21 @@ def print_memory(rec: Recorder) -> None:
     if not rec.memory:
         return
     first, last = rec.memory[0][1], rec.memory[-1][1]
+    stored = sum(1 for at, op, status, _s in rec.requests if status in (200, 202) and op not in ("poll", "cancel"))
     print("  memory RSS (MB), first sample -> end, slope: " + "; ".join(
         f"{name} {first.get(name, 0):.0f} -> {last[name]:.0f} ({memory_slope(rec, name):+.2f}/min)"
         for name in last))
+    print(f"  (Redis keeps every job's result for RESULT_TTL, 24 h: it grows with the {stored} jobs stored, "
+          "as it should; the other processes should not)")
 
 
 def memory_slope(rec: Recorder, name: str) -> float:
-    """MB per minute of one process since its last start (a restarted worker's series begins again)."""
+    """MB per minute of one process since its last start, once warm (a restarted worker loads its model again)."""
     points = [(t, m[name]) for t, m in rec.memory if name in m]
     restarts = [i for i in range(1, len(points)) if points[i][1] < 0.8 * points[i - 1][1]]
-    return slope_per_minute(points[restarts[-1]:] if restarts else points)
+    points = points[restarts[-1]:] if restarts else points
+    warm = max((v for _, v in points), default=0.0) * 0.8
+    return slope_per_minute([p for i, p in enumerate(points) if min(v for _, v in points[i:]) >= warm])
 
 
 def print_targets(rec: Recorder, jobs_lost: int, plans_lost: int, outside: list[float]) -> None:

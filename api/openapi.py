@@ -25,12 +25,19 @@ def _json(schema: dict, description: str = "OK") -> dict:
 
 
 UNAUTHORIZED = {"401": _json(_ref("Error"), "AUTH=keys: no API key, or not a valid one (WWW-Authenticate: Bearer)")}
+NOT_FOUND = {"404": _json(_ref("Error"), "no such job (or another tenant's)"),
+             "410": _json(_ref("Error"), "the job's results expired")}
 ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each field"), **UNAUTHORIZED,
+          "409": _json(_ref("Error"), "idempotency_conflict: the Idempotency-Key names a job with another body"),
           "413": _json(_ref("Error"), "body larger than MAX_CONTENT_LENGTH"),
+          "415": _json(_ref("Error"), "the body was not sent as application/json"),
           "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
                                       "tenant's cap on queued and running jobs"),
           "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded")}
-ASYNC = {"202": _json(_ref("JobAccepted"), "the job runs on; poll status_url (Location header)")}
+JOB_LINK = {"parameters": {"job_id": "$response.body#/job_id"}}
+ASYNC = {"202": {**_json(_ref("JobAccepted"), "the job runs on; poll status_url (Location header)"), "links": {
+    "GetJob": {"operationId": "getJob", **JOB_LINK}, "CancelJob": {"operationId": "cancelJob", **JOB_LINK},
+    "GetJobResults": {"operationId": "getJobResults", **JOB_LINK}}}}
 PREFER = {"name": "Prefer", "in": "header", "schema": {"type": "string"},
           "description": "respond-async: always 202; wait=N: wait up to N s (RFC 7240)"}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"},
@@ -158,17 +165,20 @@ SPEC = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
             "responses": {**ASYNC, **ERRORS}}},
         "/api/jobs/{job_id}": {
-            "get": {"summary": "job status and result", "parameters": [JOB_ID], "responses": {
-                "200": _json(_ref("Job")), "404": _json(_ref("Error"), "no such job"),
-                "410": _json(_ref("Error"), "the job's results expired"), **UNAUTHORIZED}},
-            "delete": {"summary": "cancel a queued or running job", "parameters": [JOB_ID], "responses": {
-                "200": _json(_ref("Job")), "409": _json(_ref("Error"), "already finished"), **UNAUTHORIZED}}},
+            "get": {"summary": "job status and result", "operationId": "getJob", "parameters": [JOB_ID],
+                    "responses": {"200": _json(_ref("Job")), **NOT_FOUND, **UNAUTHORIZED}},
+            "delete": {"summary": "cancel a queued or running job", "operationId": "cancelJob",
+                       "parameters": [JOB_ID], "responses": {
+                "200": _json(_ref("Job")), "409": _json(_ref("Error"), "already finished"), **NOT_FOUND,
+                **UNAUTHORIZED}}},
         "/api/jobs/{job_id}/results": {"get": {
-            "summary": "a batch's per-plan results, paged; ?format=csv for all as CSV",
+            "summary": "a batch's per-plan results, paged; ?format=csv for all as CSV", "operationId": "getJobResults",
             "parameters": [JOB_ID, {"name": "offset", "in": "query", "schema": {"type": "integer"}},
                            {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
                            {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}],
-            "responses": {"200": _json(_ref("BatchResults")), "404": _json(_ref("Error")), **UNAUTHORIZED}}},
+            "responses": {"200": _json(_ref("BatchResults")),
+                          "400": _json(_ref("Error"), "not a batch, or a bad offset, limit or format"),
+                          **NOT_FOUND, **UNAUTHORIZED}}},
         "/api/openapi.json": {"get": {"summary": "this document", "security": [],
                                       "responses": {"200": {"description": "OK"}}}},
         "/metrics": {"get": {"summary": "Prometheus metrics", "security": [],

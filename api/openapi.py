@@ -31,9 +31,12 @@ ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each fi
           "409": _json(_ref("Error"), "idempotency_conflict: the Idempotency-Key names a job with another body"),
           "413": _json(_ref("Error"), "body larger than MAX_CONTENT_LENGTH"),
           "415": _json(_ref("Error"), "the body was not sent as application/json"),
+          "422": _json(_ref("Error"), "computation_error: the values passed validation but their numbers could not "
+                                      "be computed (this request alone failed)"),
           "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
                                       "tenant's cap on queued and running jobs"),
-          "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded")}
+          "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded"),
+          "504": _json(_ref("Error"), "no_progress: the job made no progress within its time limit")}
 JOB_LINK = {"parameters": {"job_id": "$response.body#/job_id"}}
 ASYNC = {"202": {**_json(_ref("JobAccepted"), "the job runs on; poll status_url (Location header)"), "links": {
     "GetJob": {"operationId": "getJob", **JOB_LINK}, "CancelJob": {"operationId": "cancelJob", **JOB_LINK},

@@ -36,3 +36,14 @@ def broker_settings(settings: Settings) -> dict:
         # The broker redelivers a running task when the connection drops; stop it rather than run it twice.
         "worker_cancel_long_running_tasks_on_connection_loss": True,
     }
+
+
+def amqp_queue_depths(celery, queues) -> list[int]:
+    """Messages ready in each RabbitMQ queue (a passive declare each); [] when RabbitMQ cannot say."""
+    try:
+        with celery.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1, timeout=1)
+            channel = connection.default_channel
+            return [channel.queue_declare(queue, passive=True).message_count for queue in queues]
+    except Exception:  # noqa: BLE001 - unreachable, or a queue no worker has declared yet: no gauge
+        return []

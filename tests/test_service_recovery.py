@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from jobs.inflight import INFLIGHT_KEY
-from tests.live_stack import LiveStack
+from tests.live_stack import LiveStack, http
 from tests.test_service_integration import get, post, wait_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -104,3 +104,5 @@ def test_rabbitmq_broker_a_killed_worker_s_chunk_returns_when_its_connection_dro
     print(f"\nRabbitMQ broker: batch finished {recovered_s:.1f} s after its worker was SIGKILLed")
     assert "republished" not in rabbitmq_stack.worker_log(0)   # nothing recorded, nothing republished
     assert not redis.Redis.from_url(rabbitmq_stack.redis_url).exists(INFLIGHT_KEY)
+    metrics = http("GET", rabbitmq_stack.base_url + "/metrics").body.decode()
+    assert 'capplan_queue_depth{queue="batch"} 0.0' in metrics        # read from RabbitMQ, not Redis

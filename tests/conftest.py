@@ -29,7 +29,7 @@ def rabbitmq_server():
     from tests.rabbitmq_server import RabbitMQProcess, rabbitmq_installed
 
     if not rabbitmq_installed():
-        pytest.skip("SKIPPED LOUDLY: rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server; "
+        pytest.skip("rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server; "
                     ".ci/run installs it as root), so the RabbitMQ broker is untested here")
     server = RabbitMQProcess().start()
     yield server

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from jobs.broker import amqp_queue_depths, is_redis
 from jobs.heartbeats import live_workers
 from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
 from jobs.queues import QUEUES
@@ -29,10 +30,12 @@ class RedisCollector:
         self.app = app
 
     def collect(self):
-        client = self.app.extensions["capplan"].redis
+        service = self.app.extensions["capplan"]
+        client = service.redis
+        redis_broker = is_redis(service.settings.broker_url)
         try:
             p = client.pipeline(transaction=False)
-            for queue in QUEUES:
+            for queue in QUEUES if redis_broker else ():
                 p.llen(queue)
             p.hgetall(JOBS_KEY)
             p.hgetall(INFERENCE_KEY)
@@ -42,6 +45,8 @@ class RedisCollector:
             yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=0)
             return
         yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=1)
+        if not redis_broker:
+            depths = amqp_queue_depths(service.celery, QUEUES)
         depth = GaugeMetricFamily("capplan_queue_depth", "tasks waiting in a Celery queue", labels=["queue"])
         for queue, queue_depth in zip(QUEUES, depths):
             depth.add_metric([queue], queue_depth)

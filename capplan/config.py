@@ -7,9 +7,14 @@ import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL_DIR = REPO_ROOT / "models" / "artifacts"
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+# RabbitMQ closes a consumer's channel when a delivery stays unacknowledged this long (its default
+# consumer_timeout); acks_late holds a delivery for a whole task, so tasks must end sooner.
+RABBITMQ_CONSUMER_TIMEOUT_S = 1800
 MEMORY = re.compile(r"^\d+(?:[kmg]b?)?$", re.IGNORECASE)   # what redis.conf takes for a size
 
 
@@ -20,6 +25,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    # Celery's broker: empty for REDIS_URL, or amqp://user:password@host:5672/vhost for RabbitMQ, which
+    # returns a dead worker's unacknowledged tasks as soon as its connection drops. Jobs stay in Redis.
+    BROKER_URL: str = ""
     MODEL_DIR: str = str(SHIPPED_MODEL_DIR)
     PORT: int = 5000
     SYNC_MAX_HOURS: int = 48
@@ -62,6 +70,10 @@ class Settings:
     RATE_LIMIT: str = "600/minute"
     # Queued and running jobs per tenant (0: no cap); a key's max_jobs overrides it.
     MAX_JOBS_PER_TENANT: int = 100
+
+    @property
+    def broker_url(self) -> str:
+        return self.BROKER_URL or self.REDIS_URL
 
     @property
     def visibility_timeout(self) -> int:
@@ -120,6 +132,10 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"FORECAST_PRECISION must be fp32 or bf16, got {settings.FORECAST_PRECISION!r}")
     if not MEMORY.match(settings.REDIS_MAXMEMORY):
         raise ConfigError(f"REDIS_MAXMEMORY must be bytes or a size like 512mb or 2gb, got {settings.REDIS_MAXMEMORY!r}")
+    if urlsplit(settings.broker_url).scheme not in BROKER_SCHEMES:
+        raise ConfigError(f"BROKER_URL must start with one of {', '.join(s + '://' for s in BROKER_SCHEMES)}")
+    if not settings.broker_url.startswith("redis") and settings.TASK_TIME_LIMIT >= RABBITMQ_CONSUMER_TIMEOUT_S:
+        raise ConfigError(f"TASK_TIME_LIMIT must stay under RabbitMQ's consumer_timeout ({RABBITMQ_CONSUMER_TIMEOUT_S} s)")
     if min(settings.SYNC_MAX_HOURS, settings.SYNC_WAIT_S, settings.SYNC_MAX_WAITING) < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS, SYNC_WAIT_S and SYNC_MAX_WAITING must be >= 0 and RESULT_TTL > 0")
     if settings.MAX_JOBS_PER_TENANT < 0:

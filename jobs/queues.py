@@ -11,6 +11,7 @@ from celery import Celery
 from kombu import Queue
 
 from capplan.config import Settings, load_settings
+from jobs.broker import broker_settings
 
 # Three queues, so that what a client waits for never queues behind what it does not. Each queue gets
 # its own worker processes (`capplan run --interactive`, Compose's worker-interactive): with the Redis
@@ -32,12 +33,12 @@ def jobs_queue(waited_for: bool) -> str:
 
 
 def create_celery(settings: Settings | None = None, include: Iterable[str] = ()) -> Celery:
-    """A Celery app on Redis; ``include`` names the task modules a worker imports at start.
+    """A Celery app on ``settings.broker_url`` (Redis or RabbitMQ); ``include``: the workers' task modules.
 
     It connects to nothing until a task is sent or a worker starts.
     """
     settings = settings or load_settings()
-    app = Celery("capplan", broker=settings.REDIS_URL, include=list(include))
+    app = Celery("capplan", broker=settings.broker_url, include=list(include))
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -50,13 +51,6 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         worker_prefetch_multiplier=1,
         task_soft_time_limit=settings.TASK_SOFT_TIME_LIMIT,
         task_time_limit=settings.TASK_TIME_LIMIT,
-        # Tasks of a worker that died whole (not just a pool process) go back to the queue once the
-        # visibility timeout passes; sweep for them every 5 s instead of kombu's default 100 s. A worker
-        # killed while it holds the sweep's lock would stop every sweep until the lock expires (kombu: 300 s).
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout,
-                                  "unacked_restore_interval": 5, "unacked_restore_throttle": 1,
-                                  "unacked_mutex_expire": 30,
-                                  "socket_timeout": 5, "socket_connect_timeout": 2},
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=FORECAST_QUEUE,
@@ -67,6 +61,7 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         # Off unless CELERY_REMOTE_CONTROL: no pidbox queue, so nothing that reaches Redis can inspect,
         # revoke or shut down the workers through it; capplan never uses it (Flower does).
         worker_enable_remote_control=settings.CELERY_REMOTE_CONTROL,
+        **broker_settings(settings),
     )
     app.conf.capplan_settings = settings
     return app

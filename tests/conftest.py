@@ -27,6 +27,19 @@ def redis_server():
 
 
 @pytest.fixture(scope="session")
+def rabbitmq_server():
+    """A private RabbitMQ node for the whole session, started by the first test that asks for it."""
+    from tests.rabbitmq_server import RabbitMQProcess, rabbitmq_installed
+
+    if not rabbitmq_installed():
+        pytest.skip("rabbitmq-server is not installed (Debian: apt-get install rabbitmq-server; "
+                    ".ci/run installs it as root), so the RabbitMQ broker is untested here")
+    server = RabbitMQProcess().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def live_stack():
     """Real Redis, two real Celery worker processes (shipped model) and the API over HTTP; one per session.
 

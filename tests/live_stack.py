@@ -49,6 +49,8 @@ class LiveStack:
     """Start with ``start()``; ``base_url`` serves the API (and dashboard), ``redis_url`` is its Redis."""
 
     workers: int = 2
+    # Celery's broker when not the stack's Redis: a RabbitMQ's amqp:// URL (tests/rabbitmq_server.py).
+    broker_url: str = ""
     settings: dict = field(default_factory=dict)
     # Per worker, the queues it consumes (a comma list); by default every worker takes every queue.
     queues: tuple = ()
@@ -66,8 +68,12 @@ class LiveStack:
     def redis_url(self) -> str:
         return self.redis.url
 
+    def broker_settings(self) -> dict:
+        return {"BROKER_URL": self.broker_url} if self.broker_url else {}
+
     def worker_env(self) -> dict:
-        return {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(REPO), "LOG_LEVEL": "INFO",
+        return {**os.environ, **self.broker_settings(), "REDIS_URL": self.redis_url, "PYTHONPATH": str(REPO),
+                "LOG_LEVEL": "INFO",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                 **{k: str(v) for k, v in self.settings.items()}}
 
@@ -95,7 +101,7 @@ class LiveStack:
         from api import create_app
 
         app = create_app({"REDIS_URL": self.redis_url, "ENV": "test", "LOG_LEVEL": "WARNING", "AUTH": "open",
-                          **self.settings, **settings})
+                          **self.broker_settings(), **self.settings, **settings})
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         server = make_server("127.0.0.1", free_port(), app, threaded=True)
         self._servers.append(server)

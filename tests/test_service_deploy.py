@@ -135,10 +135,43 @@ def test_dockerfile_installs_the_pins_and_runs_unprivileged():
 
 def test_compose_config_passes_where_docker_compose_exists():
     if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        cmd = ["docker", "compose", "-f", "docker-compose.yml", "config", "-q"]
+        cmd = ["docker", "compose"]
     elif shutil.which("docker-compose"):
-        cmd = ["docker-compose", "-f", "docker-compose.yml", "config", "-q"]
+        cmd = ["docker-compose"]
     else:
         pytest.skip("neither `docker compose` nor docker-compose is installed; the YAML checks above still ran")
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
+    env = {**os.environ, "REDIS_PASSWORD": "x", "RABBITMQ_PASSWORD": "y"}
+    for files in (["-f", "docker-compose.yml"], ["-f", "docker-compose.yml", "-f", "docker-compose.rabbitmq.yml"]):
+        out = subprocess.run([*cmd, *files, "config", "-q"], cwd=REPO, env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+
+
+def merged(base: dict, override: dict) -> dict:
+    """``override`` over ``base`` as Compose merges files: mappings key by key, anything else replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def test_the_rabbitmq_override_moves_the_queues_to_rabbitmq_and_keeps_jobs_in_redis(compose):
+    from capplan.config import load_settings
+    from jobs.queues import create_celery
+
+    with open(os.path.join(REPO, "docker-compose.rabbitmq.yml")) as f:
+        override = yaml.safe_load(f)
+    with pytest.raises(RequiredVariable, match="RABBITMQ_PASSWORD"):
+        interpolate(merged(compose, override), {"REDIS_PASSWORD": "x"})
+    resolved = interpolate(merged(compose, override), {"REDIS_PASSWORD": "r", "RABBITMQ_PASSWORD": "q"})
+    services = resolved["services"]
+    assert not services["rabbitmq"].get("ports") and services["rabbitmq"]["environment"]["RABBITMQ_DEFAULT_PASS"] == "q"
+    for name in ("api", "worker-interactive", "worker-gpu", "worker-cpu"):
+        env = services[name]["environment"]
+        assert env["BROKER_URL"] == "amqp://capplan:q@rabbitmq:5672/capplan"
+        assert env["REDIS_URL"] == "redis://:r@redis:6379/0" and env["MODEL_DIR"] == "/app/models/artifacts"
+        assert {dep: c["condition"] for dep, c in services[name]["depends_on"].items()} == {
+            "redis": "service_healthy", "rabbitmq": "service_healthy"}
+        conf = create_celery(load_settings(environ={k: str(v) for k, v in env.items()})).conf
+        assert conf.broker_url.startswith("amqp://") and "visibility_timeout" not in conf.broker_transport_options
+    assert services["flower"]["environment"]["CELERY_BROKER_URL"].startswith("amqp://capplan:q@rabbitmq")

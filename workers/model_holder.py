@@ -57,10 +57,11 @@ class Heartbeat(threading.Thread):
     """Loads the model, then publishes this process's model info in Redis every few seconds, and offers to
     sweep stalled jobs (jobs.stalls) as often."""
 
-    def __init__(self, settings: Settings, queues: list[str]):
+    def __init__(self, settings: Settings, queues: list[str], on_beat=None):
         super().__init__(name="capplan-heartbeat", daemon=True)
         self.settings = settings
         self.queues = queues
+        self.on_beat = on_beat            # called with the Redis client after each beat (workers.recovery)
         self.stopped = threading.Event()
 
     def record(self) -> dict:
@@ -73,6 +74,8 @@ class Heartbeat(threading.Thread):
         while not self.stopped.is_set():
             try:
                 publish(client, process_id(), self.record())
+                if self.on_beat is not None:
+                    self.on_beat(client)
             except Exception:  # noqa: BLE001 - a heartbeat must outlive Redis outages and model errors
                 log.warning("heartbeat failed", exc_info=True)
             try:

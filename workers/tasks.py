@@ -12,7 +12,7 @@ from capplan.logs import configure_logging
 from jobs.metrics import WorkerMetrics
 from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK
 from jobs.store import OPEN, JobStore, redis_from_url
-from workers import model_holder, runner
+from workers import model_holder, recovery, runner
 from workers.batch_runner import run_batch_chunk
 
 log = logging.getLogger("capplan.worker")
@@ -59,7 +59,8 @@ def _child_started(**_kwargs) -> None:
     global _heartbeat, _store, _metrics
     _store = _metrics = None
     model_holder.forget_forecaster()
-    _heartbeat = model_holder.Heartbeat(_settings(), list(_queues))
+    _heartbeat = model_holder.Heartbeat(_settings(), list(_queues),
+                                        on_beat=recovery.republisher(current_app._get_current_object(), _settings()))
     _heartbeat.start()
 
 

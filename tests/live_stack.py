@@ -57,6 +57,8 @@ class LiveStack:
     # > 0: serve the API under gunicorn (gthread, this many threads) as deployed, instead of werkzeug's
     # thread-per-request server, for tests where running out of request threads matters.
     gunicorn_threads: int = 0
+    # Redis with an append-only file fsynced on every write (tests/redis_server.py), to restart it whole.
+    redis_appendonly: bool = False
     api_proc: subprocess.Popen | None = None
     redis: RedisProcess | None = None
     worker_procs: list = field(default_factory=list)
@@ -81,7 +83,7 @@ class LiveStack:
         import tempfile
 
         self.log_dir = Path(tempfile.mkdtemp(prefix="capplan-stack-"))
-        self.redis = RedisProcess().start()
+        self.redis = RedisProcess(appendonly=self.redis_appendonly).start()
         self.worker_procs = [None] * self.workers
         for i in range(self.workers):
             self.start_worker(i)
@@ -170,6 +172,12 @@ class LiveStack:
         """SIGSTOP (or SIGCONT) worker ``i`` and its pool: nothing it holds can be acknowledged meanwhile."""
         os.killpg(self.worker_procs[i].pid, signal.SIGSTOP if frozen else signal.SIGCONT)
 
+    def stop_worker(self, i: int = 0, timeout: float = 60.0) -> int:
+        """SIGTERM worker ``i``'s main process (Celery's warm shutdown: it finishes its task); its exit code."""
+        proc = self.worker_procs[i]
+        proc.send_signal(signal.SIGTERM)
+        return proc.wait(timeout=timeout)
+
     def worker_log(self, i: int = 0) -> str:
         return (self.log_dir / f"worker{i}.log").read_text(errors="replace")
 
@@ -180,6 +188,9 @@ class LiveStack:
     # --- redis ------------------------------------------------------------------------------
     def stop_redis(self) -> None:
         self.redis.stop()
+
+    def kill_redis(self) -> None:
+        self.redis.kill()
 
     def start_redis(self) -> None:
         self.redis.start()

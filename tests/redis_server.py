@@ -20,8 +20,10 @@ def free_port() -> int:
 class RedisProcess:
     """Start, stop and restart a redis-server bound to 127.0.0.1 on one port."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, appendonly: bool = False):
         self.port = port or free_port()
+        # True: an append-only file fsynced on every write, so a restart (even after SIGKILL) loses nothing.
+        self.appendonly = appendonly
         self.dir = tempfile.mkdtemp(prefix="capplan-redis-")
         self.proc: subprocess.Popen | None = None
 
@@ -31,7 +33,7 @@ class RedisProcess:
 
     def start(self, timeout: float = 10.0) -> "RedisProcess":
         args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", self.dir, "--protected-mode", "no"]
+                "--save", "", *self._persistence(), "--dir", self.dir, "--protected-mode", "no"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -46,6 +48,16 @@ class RedisProcess:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def _persistence(self) -> list[str]:
+        return ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+
+    def kill(self) -> None:
+        """SIGKILL the server: no shutdown, nothing written that was not written already."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -34,6 +34,12 @@ def _stack(workers: int = 1, **fields) -> LiveStack:
     return LiveStack(workers=workers, **fields)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "After Redis is SIGKILLed and restarted, the worker's main process never consumes again: the queued "
+    "run_jobs messages stay in the 'forecast' list (22 of 30 jobs 'queued' 40 s after the restart) while its "
+    "pool's heartbeat keeps /api/health healthy. The task running at the kill hits ConnectionError; "
+    "autoretry cannot publish the retry, Celery logs 'reject requeue=False' and then CRITICAL "
+    "\"Couldn't reject ..., reason: network:ConnectionError\", and nothing more."))
 def test_redis_killed_and_restarted_from_its_append_only_file_loses_no_acknowledged_job():
     stack = _stack(workers=1, redis_appendonly=True, settings={"BATCH_CHUNK_SIZE": 100})
     try:
@@ -52,7 +58,7 @@ def test_redis_killed_and_restarted_from_its_append_only_file_loses_no_acknowled
         stack.start_redis()                   # same port, same dir: it replays the append-only file
         stack.wait_healthy(timeout=60, live=1)
         for job_id in acknowledged:
-            job = wait_job(stack, job_id, timeout=120)
+            job = wait_job(stack, job_id, timeout=60)
             assert job["status"] == "succeeded", job
         batch = wait_job(stack, batch_id, timeout=120)
         assert batch["status"] == "succeeded" and batch["progress"] == {"done": 600, "total": 600}, batch
@@ -104,8 +110,9 @@ def test_a_task_past_its_time_limit_fails_its_job_with_the_reason_and_is_not_run
         time.sleep(30)
         assert get(stack, f"/api/jobs/{job_id}").json() == job          # final, and it stays so
         log = stack.worker_log(0)
-        runs = len(re.findall(r"TimeLimitExceeded|[Tt]ime limit .*exceeded", log))
-        assert 1 <= runs <= 2, log[-4000:]      # its soft limit, perhaps its hard one: one execution
+        # Celery logs one line per execution that reaches a limit: one execution, stopped by its soft limit.
+        assert len(re.findall(r'"message": "Soft time limit \(1s\) exceeded', log)) == 1, log[-4000:]
+        assert "Hard time limit" not in log, log[-4000:]
         assert "republished" not in log, log[-4000:]
         assert not redis.Redis.from_url(stack.redis_url).hlen(INFLIGHT_KEY)
         stack.wait_healthy(timeout=30, live=1)

@@ -13,7 +13,7 @@ from api.batch_csv import csv_parts
 
 bp = Blueprint("jobs", __name__)
 MAX_PAGE = 1000
-CSV_PAGE = 500           # plans read from Redis per part of a CSV download: its memory, whatever the batch
+CSV_PAGE = 100           # plans read from Redis per part of a CSV download: its memory, whatever the batch
 RESULT_FORMATS = ("json", "csv")
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what new_job_id makes; anything else is no job of ours
 

@@ -8,6 +8,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import logging
 import subprocess
 import sys
 
@@ -53,21 +54,45 @@ def fill(url: str, plans: int) -> str:
 
 
 def download(url: str, job_id: str, times: int) -> None:
-    """In a process holding only the API: RSS before and after ``times`` CSV downloads, read as streamed."""
-    import psutil
+    """In a process holding only the API (served over HTTP by a threaded server): RSS before, at its peak
+    and after ``times`` CSV downloads one after another, then ``times`` at once."""
+    import threading
+    import urllib.request
 
-    app = make_app(url)
-    client = app.test_client()
-    process = psutil.Process()
-    client.get("/api/health")
-    start, peak, size = process.memory_info().rss, 0, 0
-    for _ in range(times):
-        response = client.get(f"/api/jobs/{job_id}/results?format=csv", buffered=False)
-        size = sum(len(part) for part in response.response)
-        response.close()
-        peak = max(peak, process.memory_info().rss)
-    print(f"CSV {size / 1e6:.2f} MB x {times}: RSS {start / 1e6:.0f} MB -> {process.memory_info().rss / 1e6:.0f} MB "
-          f"(peak {peak / 1e6:.0f} MB)")
+    import psutil
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, make_app(url), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}/api/jobs/{job_id}/results?format=csv"
+    process, peak, sizes = psutil.Process(), [0], []
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    def fetch():
+        with urllib.request.urlopen(address) as reply:
+            sizes.append(sum(len(block) for block in iter(lambda: reply.read(65536), b"")))
+
+    threading.Thread(target=sample, daemon=True).start()
+    urllib.request.urlopen(address.replace("?format=csv", "?limit=1")).read()
+    def at_once():
+        threads = [threading.Thread(target=fetch) for _ in range(times)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    for label, run in (("one after another", lambda: [fetch() for _ in range(times)]), ("at once", at_once)):
+        start, peak[0] = process.memory_info().rss, 0
+        run()
+        print(f"CSV {sizes[-1] / 1e6:.2f} MB x {times} {label}: RSS {start / 1e6:.0f} MB -> "
+              f"{process.memory_info().rss / 1e6:.0f} MB (peak {peak[0] / 1e6:.0f} MB)")
+    done.set()
+    server.shutdown()
 
 
 def main() -> int:

@@ -28,7 +28,8 @@ UNAUTHORIZED = {"401": _json(_ref("Error"), "AUTH=keys: no API key, or not a val
 ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each field"), **UNAUTHORIZED,
           "413": _json(_ref("Error"), "body larger than MAX_CONTENT_LENGTH"),
           "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
-                                      "tenant's cap on queued and running jobs"),
+                                      "tenant's cap on queued and running jobs; storage_full: its cap on "
+                                      "stored results (MAX_STORED_BYTES_PER_TENANT)"),
           "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded")}
 ASYNC = {"202": _json(_ref("JobAccepted"), "the job runs on; poll status_url (Location header)")}
 PREFER = {"name": "Prefer", "in": "header", "schema": {"type": "string"},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from capplan.csv_cells import neutralise_row
 
@@ -29,8 +29,18 @@ def csv_row(result: dict) -> list:
 
 def results_csv(results: Iterable[dict]) -> str:
     """The whole CSV: a header row, then one row per plan result."""
+    return "".join(csv_parts([list(results)]))
+
+
+def csv_parts(pages: Iterable[list[dict]]) -> Iterator[str]:
+    """The CSV as text parts: the header row, then the rows of each page of results as that page arrives."""
+    yield _rows([CSV_COLUMNS])
+    for page in pages:
+        if page:
+            yield _rows(csv_row(r) for r in page)
+
+
+def _rows(rows: Iterable[list]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(r) for r in results)
+    csv.writer(out).writerows(rows)
     return out.getvalue()

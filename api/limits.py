@@ -1,6 +1,8 @@
-"""Limits per API key: submissions per time (Flask-Limiter, counted in Redis) and each tenant's open jobs.
+"""Limits per API key: submissions per time (Flask-Limiter, counted in Redis) and each tenant's open jobs
+and stored results.
 
-Both apply with AUTH=keys only: they are per key and per tenant, and AUTH=open has neither.
+The first two apply with AUTH=keys only: they are per key and per tenant. The stored bytes apply always:
+with AUTH=open every caller shares one budget (tenant ""), since Redis's memory is shared all the same.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from flask import Flask, current_app, jsonify
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse_many
 
-from api.auth import caller
+from api.auth import caller, owner
 from api.errors import ServiceError, error_body
 from capplan.config import ConfigError, Settings
 
@@ -22,6 +24,11 @@ TOO_MANY_JOBS_RETRY_S = 5
 class TooManyJobs(ServiceError):
     status = 429
     code = "too_many_jobs"
+
+
+class StorageFull(ServiceError):
+    status = 429
+    code = "storage_full"
 
 
 def init_limits(app: Flask, settings: Settings, redis_pool, submissions) -> Limiter | None:
@@ -70,8 +77,10 @@ def _rate_limited(e: RateLimitExceeded):
     return response
 
 
-def admit_job(tenant_jobs, job_id: str) -> None:
-    """Count ``job_id`` among its tenant's open jobs; 429 when the tenant is at its cap."""
+def admit_job(tenant_jobs, stored_bytes, job_id: str) -> None:
+    """Count ``job_id`` among its tenant's open jobs; 429 when the tenant is at its cap of open jobs or over
+    its cap of stored bytes."""
+    check_stored_bytes(stored_bytes, owner())
     key = caller()
     if key is None:
         return                                  # AUTH=open: no tenants, no cap
@@ -82,3 +91,19 @@ def admit_job(tenant_jobs, job_id: str) -> None:
                           f"its cap (max_jobs {cap}): wait for some to finish, or cancel some",
                           {"max_jobs": f"at most {cap} queued or running jobs for tenant {key.tenant}"},
                           headers={"Retry-After": str(TOO_MANY_JOBS_RETRY_S)})
+
+
+def check_stored_bytes(stored_bytes, tenant: str) -> None:
+    """429 ``storage_full`` while the tenant's stored results are at MAX_STORED_BYTES_PER_TENANT or over it,
+    with Retry-After: when the first of them expires."""
+    cap = current_app.config["CAPPLAN"].MAX_STORED_BYTES_PER_TENANT
+    if cap <= 0:
+        return
+    stored, first_expiry_s = stored_bytes.usage(tenant)
+    if stored < cap:
+        return
+    who = f"tenant {tenant}" if tenant else "this service (AUTH=open: one budget)"
+    raise StorageFull(f"{who} stores {stored} bytes of results, at or over its cap (MAX_STORED_BYTES_PER_TENANT "
+                      f"{cap}): results expire RESULT_TTL after they are stored",
+                      {"max_stored_bytes": f"at most {cap} bytes of stored results for {who}"},
+                      headers={"Retry-After": str(max(1, math.ceil(first_expiry_s)))})

@@ -34,7 +34,8 @@ ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each fi
           "422": _json(_ref("Error"), "computation_error: the values passed validation but their numbers could not "
                                       "be computed (this request alone failed)"),
           "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
-                                      "tenant's cap on queued and running jobs"),
+                                      "tenant's cap on queued and running jobs; storage_full: its cap on "
+                                      "stored results (MAX_STORED_BYTES_PER_TENANT)"),
           "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded"),
           "504": _json(_ref("Error"), "no_progress: the job made no progress within its time limit")}
 JOB_LINK = {"parameters": {"job_id": "$response.body#/job_id"}}

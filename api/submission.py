@@ -61,7 +61,7 @@ def finished(done: dict, job_id: str):
 def claim_job(body: dict, job_id: str) -> str | None:
     """The earlier job of a replayed Idempotency-Key (the caller's tenant's keys only); else admit ``job_id``.
 
-    A new job is admitted under its tenant's cap; when refused, the key is let go again.
+    A new job is admitted under its tenant's caps; when refused, the key is let go again.
     """
     key = request.headers.get("Idempotency-Key")
     store = job_service().store
@@ -75,7 +75,7 @@ def claim_job(body: dict, job_id: str) -> str | None:
         if earlier is not None:
             return earlier
     try:
-        admit_job(job_service().tenant_jobs, job_id)
+        admit_job(job_service().tenant_jobs, store.stored_bytes, job_id)
     except ServiceError:
         if key:
             store.release_idempotency_key(key, job_id, owner())

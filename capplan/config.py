@@ -70,6 +70,9 @@ class Settings:
     RATE_LIMIT: str = "600/minute"
     # Queued and running jobs per tenant (0: no cap); a key's max_jobs overrides it.
     MAX_JOBS_PER_TENANT: int = 100
+    # Bytes of stored results per tenant (compressed; one budget for all where AUTH=open; 0: no cap): over it,
+    # new jobs answer 429 until enough expire (RESULT_TTL), so no tenant can fill Redis with results.
+    MAX_STORED_BYTES_PER_TENANT: int = 256 * 1024 * 1024
 
     @property
     def broker_url(self) -> str:
@@ -138,8 +141,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"TASK_TIME_LIMIT must stay under RabbitMQ's consumer_timeout ({RABBITMQ_CONSUMER_TIMEOUT_S} s)")
     if min(settings.SYNC_MAX_HOURS, settings.SYNC_WAIT_S, settings.SYNC_MAX_WAITING) < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS, SYNC_WAIT_S and SYNC_MAX_WAITING must be >= 0 and RESULT_TTL > 0")
-    if settings.MAX_JOBS_PER_TENANT < 0:
-        raise ConfigError("MAX_JOBS_PER_TENANT must be >= 0 (0: no cap)")
+    if min(settings.MAX_JOBS_PER_TENANT, settings.MAX_STORED_BYTES_PER_TENANT) < 0:
+        raise ConfigError("MAX_JOBS_PER_TENANT and MAX_STORED_BYTES_PER_TENANT must be >= 0 (0: no cap)")
     return settings
 
 

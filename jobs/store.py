@@ -8,13 +8,16 @@ Keys (all under ``capplan:``):
   known:{id}          its tenant for 30 days once a job id is shown: tells an expired id (410) from an unknown
                       (404), and another tenant's job from one's own
   job:{id}:done       list the worker pushes the finished body onto; a synchronous request BLPOPs it
-  job:{id}:chunk:{i}  a batch's plans as the API normalised them: JSON {offset, plans: [PlanEntry]}
-  job:{id}:results    hash plan index -> per-plan result JSON (a batch's progress is its length)
+  job:{id}:chunk:{i}  a batch's plans as the API normalised them: {offset, plans: [PlanEntry]}
+  job:{id}:results    hash plan index -> per-plan result (a batch's progress is its length)
   job:{id}:chunks     set of finished chunk numbers
   idem:[{tenant}:]{key}  JSON {"job_id", "body_sha256"} for Idempotency-Key, per tenant (key: its SHA-256)
   running             sorted set: running job ids scored by their last progress in epoch seconds (when the
                       job started, then each time a chunk stored its results); the stall sweep (jobs.stalls)
                       fails those that made none for too long
+
+Stored bodies (request, result, error, per-plan results) are compressed JSON (jobs.compact); values written
+as plain JSON still read. A tenant's per-plan results count against its stored bytes (jobs.stored_bytes).
 
 A tenant ("" where AUTH=open) owns its jobs: reads given a tenant see only that tenant's jobs; None sees all.
 """
@@ -25,13 +28,15 @@ import json
 import secrets
 import time
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from jobs import store_scripts as scripts
+from jobs.compact import pack, unpack
+from jobs.stored_bytes import StoredBytes
 
 PREFIX = "capplan:"
 RUNNING_KEY = f"{PREFIX}running"
@@ -83,6 +88,7 @@ class JobStore:
         self._finish = client.register_script(scripts.FINISH)
         self._sweep = client.register_script(scripts.SWEEP)
         self._cancel = client.register_script(scripts.CANCEL)
+        self.stored_bytes = StoredBytes(client, self.ttl, PREFIX)
 
     @staticmethod
     def key(job_id: str, suffix: str = "") -> str:
@@ -93,7 +99,7 @@ class JobStore:
                job_id: str | None = None, pipe=None, shown: bool = True, tenant: str = "") -> str:
         """A queued job; ``shown=False`` for a synchronous request until its id is given out (``show``)."""
         job_id = job_id or new_job_id()
-        record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": json.dumps(request),
+        record = {"kind": kind, "status": "queued", "created_at": utc_now(), "request": pack(request),
                   "request_id": request_id or "", "total": total, "unseen": "0" if shown else "1", "tenant": tenant}
         known = f"{PREFIX}known:{job_id}"
         if pipe is None:
@@ -142,9 +148,9 @@ class JobStore:
                   "created_at": raw.get("created_at"), "started_at": raw.get("started_at"),
                   "finished_at": raw.get("finished_at")}
         if "result" in raw:
-            record["result"] = json.loads(raw["result"])
+            record["result"] = unpack(raw["result"])
         if "error" in raw:
-            record["error"] = json.loads(raw["error"])
+            record["error"] = unpack(raw["error"])
         return record
 
     def _progress(self, job_id: str, raw: dict) -> dict:
@@ -171,7 +177,7 @@ class JobStore:
                 out.append(None)
             else:
                 out.append({"job_id": job_id, "status": status, "kind": kind,
-                            "request": json.loads(request or "{}"), "request_id": request_id or None})
+                            "request": unpack(request or "{}"), "request_id": request_id or None})
         return out
 
     # --- transitions ------------------------------------------------------------------------
@@ -211,7 +217,7 @@ class JobStore:
     def _ending_args(self, job_id: str, status: str, body: dict, now: str) -> list:
         field = "result" if status == "succeeded" else "error"
         done = json.dumps({"status": status, field: body})
-        return [status, field, json.dumps(body), now, self.ttl, done, DONE_TTL_S, SEEN_NEVER_TTL_S, job_id]
+        return [status, field, pack(body), now, self.ttl, done, DONE_TTL_S, SEEN_NEVER_TTL_S, job_id]
 
     def cancel(self, job_id: str) -> tuple[bool, str]:
         """Cancel a queued or running job: (whether this call cancelled it, its status now; '' when gone)."""
@@ -233,7 +239,7 @@ class JobStore:
     # --- batches ----------------------------------------------------------------------------
     def store_chunks(self, job_id: str, chunks: list[dict], pipe) -> None:
         for i, chunk in enumerate(chunks):
-            pipe.set(self.key(job_id, f":chunk:{i}"), json.dumps(chunk, separators=(",", ":")), ex=self.ttl)
+            pipe.set(self.key(job_id, f":chunk:{i}"), pack(chunk), ex=self.ttl)
 
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""
@@ -241,7 +247,7 @@ class JobStore:
 
     def load_chunk(self, job_id: str, index: int) -> dict | None:
         raw = self.redis.get(self.key(job_id, f":chunk:{index}"))
-        return None if raw is None else json.loads(raw)
+        return None if raw is None else unpack(raw)
 
     def save_plan_results(self, job_id: str, chunk: int, results: dict[int, dict]) -> int:
         """Store per-plan results of one chunk, mark it finished and the job as progressing now; return the
@@ -250,7 +256,9 @@ class JobStore:
         p = self.redis.pipeline(transaction=True)
         p.zadd(RUNNING_KEY, {job_id: epoch}, xx=True)       # only while it runs: a finished job stays out
         if results:
-            p.hset(self.key(job_id, ":results"), mapping={str(i): json.dumps(r) for i, r in results.items()})
+            packed = {str(i): pack(r) for i, r in results.items()}
+            p.hset(self.key(job_id, ":results"), mapping=packed)
+            self.stored_bytes.charge(self.key(job_id), job_id, sum(map(len, packed.values())), pipe=p)
         p.expire(self.key(job_id, ":results"), self.ttl)
         p.sadd(self.key(job_id, ":chunks"), chunk)
         p.expire(self.key(job_id, ":chunks"), self.ttl)
@@ -259,13 +267,13 @@ class JobStore:
 
     def plan_results(self, job_id: str, offset: int = 0, limit: int | None = None) -> list[dict]:
         """Per-plan results in plan order, from ``offset`` (missing ones are skipped)."""
+        return [r for page in self.plan_result_pages(job_id, offset, limit) for r in page]
+
+    def plan_result_pages(self, job_id: str, offset: int = 0, limit: int | None = None,
+                          page: int = 1000) -> Iterator[list[dict]]:
+        """``plan_results`` a page at a time: one HMGET of at most ``page`` plans each, read as it is asked."""
         total = int(self.redis.hget(self.key(job_id), "total") or 0)
         stop = total if limit is None else min(total, offset + limit)
-        if offset >= stop:
-            return []
-        out: list[dict] = []
-        step = 2000
-        for start in range(offset, stop, step):
-            fields = [str(i) for i in range(start, min(stop, start + step))]
-            out += [json.loads(v) for v in self.redis.hmget(self.key(job_id, ":results"), fields) if v]
-        return out
+        for start in range(offset, stop, page):
+            fields = [str(i) for i in range(start, min(stop, start + page))]
+            yield [unpack(v) for v in self.redis.hmget(self.key(job_id, ":results"), fields) if v]

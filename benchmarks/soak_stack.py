@@ -5,15 +5,11 @@ Built on tests/live_stack.py; what differs is durability (the AOF, so a Redis re
 """
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import psutil
 import redis
 
-from capplan.embedded_redis import redis_server_binary
 from jobs.queues import QUEUES, WORKER_QUEUES
 from tests.api_keys import write_keys
 from tests.live_stack import LiveStack, http
@@ -22,28 +18,6 @@ from tests.redis_server import RedisProcess
 TENANTS = ("alpha", "beta")
 # Short task limits give a 20 s visibility timeout: a whole worker SIGKILLed gives its tasks back soon.
 SETTINGS = {"LOG_LEVEL": "WARNING", "TASK_TIME_LIMIT": 10, "TASK_SOFT_TIME_LIMIT": 8, "BATCH_CHUNK_SIZE": 50}
-
-
-class AofRedis(RedisProcess):
-    """redis-server with appendonly yes (fsync every second), so a restart on the same dir keeps its data."""
-
-    def start(self, timeout: float = 10.0) -> "AofRedis":
-        args = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "yes", "--appendfsync", "everysec", "--dir", self.dir, "--protected-mode", "no"]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
 
 class SoakStack(LiveStack):
@@ -55,7 +29,7 @@ class SoakStack(LiveStack):
         import tempfile
 
         self.log_dir = Path(tempfile.mkdtemp(prefix="capplan-soak-"))
-        self.redis = AofRedis().start()
+        self.redis = RedisProcess(appendonly=True, appendfsync="everysec").start()   # as deployed: AOF
         self.worker_procs = [None] * self.workers
         for i in range(self.workers):
             self.start_worker(i)

@@ -20,10 +20,11 @@ def free_port() -> int:
 class RedisProcess:
     """Start, stop and restart a redis-server bound to 127.0.0.1 on one port."""
 
-    def __init__(self, port: int | None = None, appendonly: bool = False):
+    def __init__(self, port: int | None = None, appendonly: bool = False, appendfsync: str = "always"):
         self.port = port or free_port()
-        # True: an append-only file fsynced on every write, so a restart (even after SIGKILL) loses nothing.
-        self.appendonly = appendonly
+        # True: an append-only file, fsynced as ``appendfsync`` says ("always": a restart, even after
+        # SIGKILL, loses nothing; "everysec": as deployments run it).
+        self.appendonly, self.appendfsync = appendonly, appendfsync
         self.dir = tempfile.mkdtemp(prefix="capplan-redis-")
         self.proc: subprocess.Popen | None = None
 
@@ -50,7 +51,7 @@ class RedisProcess:
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
     def _persistence(self) -> list[str]:
-        return ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+        return ["--appendonly", "yes", "--appendfsync", self.appendfsync] if self.appendonly else ["--appendonly", "no"]
 
     def kill(self) -> None:
         """SIGKILL the server: no shutdown, nothing written that was not written already."""

@@ -97,3 +97,21 @@ class CheckedClient(FlaskClient):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def store(redis_server):
+    """A JobStore on the session's real Redis, emptied first."""
+    from jobs.store import JobStore, redis_from_url
+
+    client = redis_from_url(redis_server.url, timeout=5)
+    client.flushdb()
+    return JobStore(client, ttl=60)
+
+
+@pytest.fixture(scope="module")
+def forecaster():
+    """The shipped model, loaded on the CPU."""
+    from models.serving import load_forecaster
+
+    return load_forecaster(device="cpu")

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from jobs.compact import pack, unpack
-from jobs.store import JobStore, redis_from_url
+from jobs.store import JobStore
 from tests.api_keys import FORECAST, bearer, keyed_app, write_keys
 from tests.stand_in_forecaster import StandInForecaster
 
 ASYNC = {"Prefer": "respond-async"}
-
-
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url)
-    client.flushdb()
-    return JobStore(client, ttl=60)
 
 
 def run_batch(store: JobStore, plans: int, tenant: str = "", chunk_size: int = 250) -> str:

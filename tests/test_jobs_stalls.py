@@ -5,20 +5,12 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 
 from capplan.config import load_settings
 from jobs.stalls import LOCK_KEY, StallSweeper, no_progress_error
-from jobs.store import RUNNING_KEY, JobStore, redis_from_url
+from jobs.store import RUNNING_KEY, JobStore
 
 LIMIT_S = 100.0
-
-
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url, timeout=5)
-    client.flushdb()
-    return JobStore(client, ttl=60)
 
 
 def _running_batch(store: JobStore) -> str:

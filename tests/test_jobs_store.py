@@ -9,13 +9,6 @@ import redis as redis_lib
 from jobs.store import IdempotencyConflict, JobStore, redis_from_url
 
 
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url)
-    client.flushdb()
-    return JobStore(client, ttl=60)
-
-
 def test_lifecycle_queued_running_succeeded(store):
     job_id = store.create("forecast", {"hours_ahead": 3}, request_id="r1")
     assert store.get(job_id)["status"] == "queued"

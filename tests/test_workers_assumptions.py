@@ -10,13 +10,6 @@ from api.job_requests import REQUEST_MODELS, job_request, validated
 STAMP = "2024-01-15T10:00:00"
 
 
-@pytest.fixture(scope="module")
-def forecaster():
-    from models.serving import load_forecaster
-
-    return load_forecaster(device="cpu")
-
-
 def answer(forecaster, kind: str, body: dict) -> dict:
     """The body a worker stores for ``body`` posted as ``kind``."""
     from workers.runner import job_bodies

@@ -9,26 +9,11 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
 from jobs.json_values import check_json
-from jobs.store import JobStore, redis_from_url
 from tests.isolation_cases import WEDGING, job_request, loose_plan_domains, wedging_request  # noqa: F401
 from tests.stand_in_forecaster import StandInForecaster
 from workers import isolation
 
 FAILED = isolation.FAILED
-
-
-@pytest.fixture(scope="module")
-def forecaster():
-    from models.serving import load_forecaster
-
-    return load_forecaster(device="cpu")
-
-
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url, timeout=5)
-    client.flushdb()
-    return JobStore(client, ttl=60)
 
 
 def _no_ids(_position):

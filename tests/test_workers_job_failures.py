@@ -4,16 +4,9 @@ from __future__ import annotations
 import pytest
 
 from jobs.json_values import check_json
-from jobs.store import JobStore, redis_from_url
+from jobs.store import JobStore
 from tests.isolation_cases import job_request
 from tests.stand_in_forecaster import StandInForecaster
-
-
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url, timeout=5)
-    client.flushdb()
-    return JobStore(client, ttl=60)
 
 
 def _batch(store: JobStore, plans: int, chunks: int) -> str:

@@ -7,7 +7,6 @@ import pytest
 
 from capplan.config import load_settings
 from api.job_requests import REQUEST_MODELS, batch_entries, job_request, validated
-from jobs.store import JobStore, redis_from_url
 from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK, create_celery
 
 FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10:00:00"}
@@ -16,20 +15,6 @@ FORECAST = {"hours_ahead": 24, "current_load": 1000, "timestamp": "2024-01-15T10
 def job_for(kind: str, body: dict) -> dict:
     """The job the API would store for ``body`` posted as ``kind``."""
     return job_request(kind, validated(REQUEST_MODELS[kind], body))
-
-
-@pytest.fixture(scope="module")
-def forecaster():
-    from models.serving import load_forecaster
-
-    return load_forecaster(device="cpu")
-
-
-@pytest.fixture
-def store(redis_server):
-    client = redis_from_url(redis_server.url, timeout=5)
-    client.flushdb()
-    return JobStore(client, ttl=60)
 
 
 def test_celery_app_follows_the_reliability_rules():

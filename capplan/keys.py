@@ -11,11 +11,11 @@ import hashlib
 import hmac
 import re
 import secrets
-import tomllib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from capplan.config import ConfigError, Settings
+from capplan.config_file import read_config_file
 
 KEY_PREFIX = "capplan_"      # lets secret scanners and people tell a capplan key from other tokens
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")                 # a bare TOML key: [keys.NAME]
@@ -66,14 +66,7 @@ def load_keyring(path: str) -> Keyring:
     """The ``[keys.NAME]`` tables of the TOML file at ``path`` (no path: no keys); a bad entry is named."""
     if not path:
         return Keyring()
-    try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as e:
-        raise ConfigError(f"CAPPLAN_CONFIG {path}: cannot read it ({e.strerror})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"CAPPLAN_CONFIG {path}: not valid TOML ({e})") from None
-    return parse_keys(data.get("keys", {}), path)
+    return parse_keys(read_config_file(path).get("keys", {}), path)
 
 
 def required_keyring(settings: Settings) -> Keyring:

@@ -19,6 +19,7 @@ FORBIDDEN = {
     "workers": ("api", "experiments"),        # they run normalised jobs (jobs.job_request), never raw bodies
     "planning": ("flask", "celery", "torch"),  # pure numbers
     "models": ("flask", "celery", "api", "workers", "jobs", "experiments"),   # the network, not the service
+    "connectors": ("flask", "celery", "torch", "api", "workers", "models"),   # outbound calls, nothing else
 }
 
 

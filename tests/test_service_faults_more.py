@@ -34,14 +34,6 @@ def _stack(workers: int = 1, **fields) -> LiveStack:
     return LiveStack(workers=workers, **fields)
 
 
-# Not strict: the stall depends on whether a task is running when Redis dies, so the test passes in some
-# runs (it did in one CI run of four); a strict mark would fail CI at random.
-@pytest.mark.xfail(strict=False, reason=(
-    "When a task is running as Redis is SIGKILLed, after the restart the worker's main process never consumes again: the queued "
-    "run_jobs messages stay in the 'forecast' list (22 of 30 jobs 'queued' 40 s after the restart) while its "
-    "pool's heartbeat keeps /api/health healthy. The task running at the kill hits ConnectionError; "
-    "autoretry cannot publish the retry, Celery logs 'reject requeue=False' and then CRITICAL "
-    "\"Couldn't reject ..., reason: network:ConnectionError\", and nothing more."))
 def test_redis_killed_and_restarted_from_its_append_only_file_loses_no_acknowledged_job():
     stack = _stack(workers=1, redis_appendonly=True, settings={"BATCH_CHUNK_SIZE": 100})
     try:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from typing import Callable, TypeVar
 
 import redis
 from celery import current_app, shared_task, signals
@@ -18,6 +20,11 @@ from workers.batch_runner import run_batch_chunk
 log = logging.getLogger("capplan.worker")
 # Only a lost connection to Redis is worth retrying: the same input would fail the same way again.
 RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# How long a task waits in place for Redis to answer again, and how often it runs its (idempotent) work
+# again after an outage, before it leaves the retry to Celery.
+REDIS_WAIT_S = 60.0
+REDIS_RUNS = 3
+T = TypeVar("T")
 
 _queues: list[str] = []
 _heartbeat: model_holder.Heartbeat | None = None
@@ -71,6 +78,33 @@ def _child_stopping(**_kwargs) -> None:
         _heartbeat.join(timeout=2)
 
 
+def _wait_for_redis(client: redis.Redis, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return bool(client.ping())
+        except RETRY_ON:
+            time.sleep(0.5)
+    return False
+
+
+def through_redis_outages(work: Callable[[], T], client: redis.Redis, wait_s: float = REDIS_WAIT_S,
+                          runs: int = REDIS_RUNS) -> T:
+    """``work()``; when Redis goes away under it, wait for Redis here and run it again (tasks are idempotent).
+
+    Celery's own retry would publish a new message to the broker that is down, fail, and leave the task's
+    message unacknowledged until the visibility timeout (12 minutes by default): the job would stall.
+    """
+    for run in range(1, runs + 1):
+        try:
+            return work()
+        except RETRY_ON:
+            if run == runs or not _wait_for_redis(client, wait_s):
+                raise
+            log.warning("Redis was away; it answers again, so the task runs again", extra={"run": run + 1})
+    raise AssertionError("unreachable")
+
+
 def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:
     store = _job_store()
     open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in OPEN]
@@ -83,7 +117,8 @@ def run_jobs(job_ids: list[str]) -> int:
     """Forecast (and plan) a group of jobs in one network pass; idempotent per job id."""
     store = _job_store()
     try:
-        return runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics)
+        return through_redis_outages(
+            lambda: runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics), store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs(job_ids, "timeout", "the job ran past its time limit", 504)
         raise
@@ -100,8 +135,8 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
     """Plan one chunk of a batch with one network pass; the last chunk to finish closes the job."""
     store = _job_store()
     try:
-        return run_batch_chunk(store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks,
-                               _metrics)
+        return through_redis_outages(lambda: run_batch_chunk(
+            store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks, _metrics), store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
         raise

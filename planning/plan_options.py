@@ -1,9 +1,11 @@
 """The plan options, each with its default and its domain: the one table that planning's own checks read
 and that the API's request schema is generated from (api/schemas/plan_options.py).
 
-Every domain is bounded so that every product in sizing, schedules and costs stays finite in float64:
-loads and capacities up to 1e12, a threshold from 0.01 (peak / threshold <= 1e14), instances of at least
-1e-6 load units (at most 1e18 instances), unit costs up to 1e9 per hour, hours up to a year.
+Every domain is bounded so that every product in sizing, schedules and costs stays finite in float64 and
+every count fits int64: loads and capacities up to 1e12 and a capacity in service of at least 1e-6
+(utilisation at most 1e18), a threshold from 0.01 and headroom up to +1000% (a need of at most about
+1e15 for loads of 1e12), instances of at least 0.01 load units (at most about 1e17 instances, under
+int64's 9.2e18), unit costs up to 1e9 per hour, hours up to a year.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ MAX_UNIT_COST = 1e9        # per instance-hour
 MAX_HOURS = 8760           # a year of hours
 MAX_FACTOR = 10.0          # headroom and hysteresis: +1000%
 MIN_THRESHOLD = 0.01
-MIN_UNIT_CAPACITY = 1e-6
+MIN_UNIT_CAPACITY = 0.01
+MIN_CAPACITY = 1e-6       # capacity in service: load / capacity stays finite
 
 
 def _number(value: float) -> str:
@@ -67,7 +70,7 @@ class PlanOption:
 
 PLAN_OPTIONS: dict[str, PlanOption] = {
     "current_capacity": PlanOption("capacity in service now, in load units per hour (like the forecast)",
-                                   required=True, gt=0, le=MAX_AMOUNT),
+                                   required=True, ge=MIN_CAPACITY, le=MAX_AMOUNT),
     "scaling_threshold": PlanOption("utilisation that capacity is sized to stay under", 0.8,
                                     ge=MIN_THRESHOLD, le=1),
     "quantile": PlanOption("size on the p90 band (0.9) or on the median (0.5)", 0.9, choices=(0.5, 0.9)),

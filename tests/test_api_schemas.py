@@ -41,7 +41,7 @@ def test_a_bare_number_history_without_timestamp_is_refused_and_says_why(client)
 def test_every_bad_field_and_a_misspelled_key_are_named_in_one_400(client):
     body = {**PLAN, "hours_ahead": 0, "current_capacity": -5, "scaling_threshold": 1.5, "treshold": 0.8}
     error = refused(client, "/api/capacity/recommendations", body)
-    assert error["fields"] == {"hours_ahead": "must be >= 1", "current_capacity": "must be > 0",
+    assert error["fields"] == {"hours_ahead": "must be >= 1", "current_capacity": "must be >= 1e-06",
                                "scaling_threshold": "must be <= 1",
                                "treshold": "unknown field; did you mean scaling_threshold?"}
     assert all(name in error["message"] for name in error["fields"])
@@ -68,7 +68,7 @@ def test_a_batch_plan_with_two_bad_fields_fails_alone_naming_both(app, client):
     reply = post(client, "/api/capacity/batch", {"plans": plans})
     assert reply.status_code == 202 and reply.get_json()["plans"] == 2
     bad, good = app.extensions["capplan"].store.load_chunk(reply.get_json()["job_id"], 0)["plans"]
-    assert bad["error"]["fields"] == {"current_capacity": "must be > 0", "scaling_threshold": "must be >= 0.01"}
+    assert bad["error"]["fields"] == {"current_capacity": "must be >= 1e-06", "scaling_threshold": "must be >= 0.01"}
     assert good["request"]["plan"] == {"current_capacity": 500} and "error" not in good
 
 
@@ -83,7 +83,7 @@ BOUNDS = {
     "current_capacity": (1e12, math.nextafter(1e12, math.inf)),
     "hours_ahead": (168, 169),
     "scaling_threshold": (0.01, math.nextafter(0.01, 0)),
-    "unit_capacity": (1e-6, math.nextafter(1e-6, 0)),
+    "unit_capacity": (0.01, math.nextafter(0.01, 0)),
     "unit_cost_per_hour": (1e9, math.nextafter(1e9, math.inf)),
     "lead_time_hours": (8760, 8761),
     "min_hold_hours": (8760, 8761),
@@ -94,9 +94,12 @@ BOUNDS = {
 }
 
 
-@pytest.mark.parametrize("field", list(BOUNDS))
-def test_each_bound_refuses_the_value_just_outside_and_takes_the_one_just_inside(client, field):
-    inside, outside = BOUNDS[field]
+LOWER_BOUNDS = {"current_capacity": (1e-6, math.nextafter(1e-6, 0))}   # where BOUNDS tests the upper one
+
+
+@pytest.mark.parametrize("field, inside, outside", [(f, *b) for f, b in BOUNDS.items()] +
+                         [(f, *b) for f, b in LOWER_BOUNDS.items()])
+def test_each_bound_refuses_the_value_just_outside_and_takes_the_one_just_inside(client, field, inside, outside):
     error = refused(client, "/api/capacity/recommendations", {**PLAN, field: outside})
     assert list(error["fields"]) == [field]
     assert post(client, "/api/capacity/recommendations", {**PLAN, field: inside}).status_code == 202

@@ -46,7 +46,7 @@ def batches(draw, min_load=0.0, bounds=True, min_hysteresis=0.0):
         current_capacity=column(caps), scaling_threshold=column(st.floats(0.05, 1.0)),
         quantile=column(st.sampled_from([0.5, 0.9])), headroom=column(st.one_of(st.just(0.0), st.floats(0, 0.5))),
         hysteresis=column(st.floats(min_hysteresis, 0.5)),
-        unit_capacity=column(st.floats(1, 5e3), optional=True),
+        unit_capacity=column(st.floats(3, 5e3), optional=True),    # >= 0.01 after scaling by 2**-8
         unit_cost_per_hour=column(st.floats(0, 10), optional=True),
         lead_time_hours=column(st.integers(0, 4)).astype(np.int64),
         min_hold_hours=column(st.integers(1, 6)).astype(np.int64),

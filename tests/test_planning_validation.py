@@ -51,7 +51,7 @@ def test_bad_plan_names_the_field(data, field):
 
 
 def test_the_edges_of_every_domain_are_accepted():
-    edges = {"current_capacity": 1e12, "scaling_threshold": 0.01, "unit_capacity": 1e-6,
+    edges = {"current_capacity": 1e12, "scaling_threshold": 0.01, "unit_capacity": 0.01,
              "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760, "headroom": 10,
              "hysteresis": 10, "min_capacity": 1e12, "max_capacity": 1e12}
     assert Plan.from_dict(edges) == Plan(**{**edges, "current_capacity": 1e12})
@@ -130,13 +130,13 @@ def test_plan_batch_checks_columns_by_the_same_rules():
     good = PlanBatch.from_plans([Plan(current_capacity=10.0), Plan(current_capacity=20.0)])
     columns = {name: getattr(good, name) for name in good.__dataclass_fields__}
     for name, value, reason in [
-        ("current_capacity", np.array([10.0, -1.0]), "must be a number > 0 and at most 1e12 (plan 1)"),
+        ("current_capacity", np.array([10.0, -1.0]), "must be a number from 1e-06 to 1e12 (plan 1)"),
         ("current_capacity", np.array([10.0, 2e12]), "(plan 1)"),
         ("scaling_threshold", np.array([np.nan, 0.8]), "must be a number from 0.01 to 1 (plan 0)"),
         ("min_hold_hours", np.array([3, 0]), "must be an integer from 1 to 8760 (plan 1)"),
         ("lead_time_hours", np.array([1, 8761]), "(plan 1)"),
         ("lead_time_hours", np.array([1.0, 1.0]), "integer array"),
-        ("unit_capacity", np.array([np.nan, 0.0]), "must be a number from 1e-06 to 1e12 (plan 1)"),
+        ("unit_capacity", np.array([np.nan, 0.0]), "must be a number from 0.01 to 1e12 (plan 1)"),
         ("quantile", np.array([0.9]), "1-D array of 2 values"),
     ]:
         with pytest.raises(PlanValidationError) as info:

@@ -53,7 +53,7 @@ def test_four_weeks_of_history_and_a_timestamp_assume_nothing(forecaster):
 
 def test_every_value_at_the_edge_of_its_domain_gives_a_finite_answer(forecaster):
     edges = {"hours_ahead": 168, "current_load": 1e12, "current_capacity": 1e12, "scaling_threshold": 0.01,
-             "unit_capacity": 1e-6, "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760,
+             "unit_capacity": 0.01, "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760,
              "headroom": 10, "hysteresis": 10, "min_capacity": 1e12, "max_capacity": 1e12, "timestamp": STAMP}
     body = answer(forecaster, "analysis", {**edges, "history": [1e12, 0.0] * 400})
     json.dumps(body, allow_nan=False)                     # raises on NaN or infinity anywhere
@@ -65,7 +65,7 @@ def test_values_at_the_edges_of_their_domains_answer_200_over_http(live_stack):
     from tests.live_stack import http
 
     edges = {"hours_ahead": 24, "current_load": 1e12, "current_capacity": 1e12, "scaling_threshold": 0.01,
-             "unit_capacity": 1e-6, "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760,
+             "unit_capacity": 0.01, "unit_cost_per_hour": 1e9, "lead_time_hours": 8760, "min_hold_hours": 8760,
              "headroom": 10, "hysteresis": 10, "min_capacity": 1e12, "max_capacity": 1e12}
     reply = http("POST", live_stack.base_url + "/api/capacity/recommendations", edges)
     body = reply.json()

@@ -4,11 +4,11 @@ same outcome as when it is computed on its own. The runners are called directly 
 forecaster: no network, no Redis."""
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from api.job_requests import batch_entries
 from jobs.json_values import check_json
 from planning.plan_options import PLAN_OPTIONS
 from tests.isolation_cases import job_request, loose_plan_domains_in
@@ -19,11 +19,6 @@ from workers.batch_runner import analyse_chunk
 PROPERTIES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXTREME_FLOATS = [0.0, 5e-324, 1e-300, 1e-6, 0.01, 0.5, 1.0, 1e9, 1e12, 1e15, 1e300, 1e308, -1.0]
 EXTREME_INTEGERS = [0, 1, 8760, 8761, 10 ** 6, 2 ** 62, 2 ** 63, 10 ** 300]
-# The domains leave two gaps, pinned by test_known_gaps_in_the_domains below: a current capacity near zero
-# (a load of 1e12 over 5e-324 overflows) and instance counts past int64 (a p90 of 1.8e12 / 0.01 x 11
-# / 1e-6 is 2e21 instances). The "inside" plans keep clear of them; such plans still fail alone.
-KNOWN_GAPS = {"current_capacity": dataclasses.replace(PLAN_OPTIONS["current_capacity"], gt=None, ge=1e-6),
-              "unit_capacity": dataclasses.replace(PLAN_OPTIONS["unit_capacity"], ge=0.01)}
 GOOD = job_request({"unit_capacity": 100, "unit_cost_per_hour": 0.5}, current_load=900.0)
 
 
@@ -34,8 +29,6 @@ def _edges(option) -> list:
 def _option(name: str, inside: bool):
     """Values of one plan option: its edges and values within them, or anything from the extremes too."""
     option = PLAN_OPTIONS[name]
-    if inside and name in KNOWN_GAPS:
-        option = KNOWN_GAPS[name]
     low = option.ge if option.ge is not None else (option.gt or 0)
     if option.integer:
         within = st.integers(int(low), int(option.le))
@@ -114,13 +107,17 @@ def test_in_a_group_each_request_is_finite_or_fails_alone(jobs):
         assert outcome[1] == "succeeded" or outcome[2] == runner.FAILED_JOB
 
 
-@pytest.mark.xfail(strict=True, reason="planning's domains let these plans through, and their numbers leave "
-                                       "the float or int64 range: each fails alone with computation_error")
-@pytest.mark.parametrize("plan", [
-    {"current_capacity": 5e-324},
-    {"current_capacity": 1e12, "scaling_threshold": 0.01, "headroom": 10, "unit_capacity": 1e-6,
-     "unit_cost_per_hour": 1e9},
+@pytest.mark.parametrize("plan, field", [
+    ({"current_capacity": 5e-324}, "current_capacity"),
+    ({"current_capacity": 1e12, "scaling_threshold": 0.01, "headroom": 10, "unit_capacity": 1e-6,
+      "unit_cost_per_hour": 1e9}, "unit_capacity"),
 ], ids=["capacity_near_zero", "instances_past_int64"])
-def test_known_gaps_in_the_domains(plan):
-    result = _chunk([{"id": "gap", "request": job_request(plan, 24, current_load=1e12)}])[0]
+def test_the_former_gaps_in_the_domains_are_refused_by_them(plan, field):
+    """A load of 1e12 over 5e-324 overflowed, and 1e15 of need over 1e-6 per instance passed int64: the
+    domains now refuse both, naming the field, and the same plans at the new edges succeed."""
+    entry = batch_entries({"plans": [{**plan, "current_load": 1e12}]})[0]
+    assert list(entry["error"]["fields"]) == [field], entry
+    edge = {**plan, field: PLAN_OPTIONS[field].ge}
+    result = _chunk([{"id": "edge", "request": job_request(edge, 24, current_load=1e12)}])[0]
     assert result["success"], result["error"]
+    check_json([result])

@@ -50,7 +50,8 @@ class Settings:
     ALLOW_UNSAFE_PICKLE: bool = False
     # Plans per Celery task of a batch job: one network pass per chunk.
     BATCH_CHUNK_SIZE: int = 250
-    # Celery time limits (seconds) for a task; the broker's visibility timeout is longer.
+    # Celery time limits (seconds) for a task (a soft limit of 0: none, the hard one stops it alone); the
+    # broker's visibility timeout is longer.
     TASK_SOFT_TIME_LIMIT: int = 300
     TASK_TIME_LIMIT: int = 360
     ENV: str = "production"

@@ -53,6 +53,11 @@ def record(client, task_id: str, process: str, task: str, args: list, queue: str
     client.hset(INFLIGHT_KEY, task_id, json.dumps(entry))
 
 
+def drop(client, task_id: str) -> None:
+    """Task ``task_id`` must never be republished (its process was stopped at the hard time limit)."""
+    client.hdel(INFLIGHT_KEY, task_id)
+
+
 def forget(client, task_id: str, process: str) -> None:
     """Task ``task_id`` ended in ``process`` (succeeded, failed or retried)."""
     client.eval(_FORGET, 1, INFLIGHT_KEY, task_id, process)

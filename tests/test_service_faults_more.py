@@ -112,3 +112,26 @@ def test_a_task_past_its_time_limit_fails_its_job_with_the_reason_and_is_not_run
         stack.wait_healthy(timeout=30, live=1)
     finally:
         stack.close()
+
+
+def test_a_task_stopped_by_its_hard_time_limit_alone_fails_its_job_with_the_reason_and_is_not_run_again():
+    """No soft limit: the pool process is killed at the hard one, and the main process records why."""
+    plans = 3000
+    stack = _stack(workers=1, settings={"BATCH_CHUNK_SIZE": plans, "TASK_TIME_LIMIT": 2,
+                                        "TASK_SOFT_TIME_LIMIT": 0})
+    try:
+        stack.start()
+        job_id = post(stack, "/api/capacity/batch", {"plans": _plans("h", plans)}).json()["job_id"]
+        job = wait_job(stack, job_id, timeout=60)
+        assert job["status"] == "failed", job
+        assert job["error"]["code"] == "timeout" and "hard time limit" in job["error"]["message"], job
+        time.sleep(30)                         # longer than a sweep takes to republish a dead process's task
+        assert get(stack, f"/api/jobs/{job_id}").json() == job
+        log = stack.worker_log(0)
+        assert len(re.findall(r'"message": "Hard time limit \(2s\) exceeded', log)) == 1, log[-4000:]
+        assert "republished" not in log, log[-4000:]
+        assert not redis.Redis.from_url(stack.redis_url).hlen(INFLIGHT_KEY)
+        stack.wait_healthy(timeout=60, live=1)
+        assert post(stack, "/api/forecast", ORIGINAL_FORECAST).status == 200     # the new pool process serves
+    finally:
+        stack.close()

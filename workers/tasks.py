@@ -7,10 +7,11 @@ from typing import Callable, TypeVar
 
 import redis
 from celery import current_app, shared_task, signals
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
 from capplan.config import Settings, load_settings
 from capplan.logs import configure_logging
+from jobs import inflight
 from jobs.metrics import WorkerMetrics
 from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK
 from jobs.store import OPEN, JobStore, redis_from_url
@@ -110,6 +111,22 @@ def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) ->
     open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in OPEN]
     store.finish_many((job_id, "failed", {"code": code, "message": message, "status": status})
                       for job_id in open_ids)
+
+
+@signals.task_failure.connect
+def _hard_time_limit(sender=None, task_id=None, exception=None, args=None, **_kwargs) -> None:
+    """In the main process, when a task's pool process was stopped at TASK_TIME_LIMIT: its jobs fail with
+    the reason, and its in-flight record goes, so that no sweep republishes a task that would only be
+    stopped again. (The soft limit, in the task, does the same for a task that can still react.)"""
+    if not isinstance(exception, TimeLimitExceeded) or sender is None:
+        return
+    job_ids = list(args[0]) if sender.name == RUN_JOBS_TASK else [args[0]]
+    try:
+        _fail_open_jobs(job_ids, "timeout", "the job ran past its hard time limit, and its worker process "
+                        "was stopped", 504)
+        inflight.drop(_job_store().redis, task_id)
+    except RETRY_ON:
+        log.warning("could not record a hard time limit: Redis is away", extra={"job_ids": job_ids})
 
 
 @shared_task(name=RUN_JOBS_TASK, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)

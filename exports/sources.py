@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from capplan.errors import ServiceError
 from exports.model import ScheduleExport
-from planning.schedule_steps import ScheduleStep, instance_bounds, schedule_steps
+from planning.schedule_steps import instance_bounds, schedule_steps, steps_from_columns
 
 
 class NoSchedule(ServiceError):
@@ -47,5 +47,6 @@ def from_plan(job_id: str, plan: dict) -> ScheduleExport:
     low, high = instance_bounds(schedule, unit)
     return ScheduleExport(name=str(plan.get("id")), start=_start(schedule["start"]), hours=schedule["hours"],
                           threshold=(plan.get("summary") or {})["scaling_threshold"], unit_capacity=unit,
-                          steps=[ScheduleStep(**step) for step in schedule["steps"]],
+                          steps=steps_from_columns(schedule["steps"], schedule["hours"],
+                                                   schedule["current_capacity"], unit),
                           min_instances=low, max_instances=high)

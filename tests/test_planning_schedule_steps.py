@@ -62,3 +62,15 @@ def test_a_p90_of_another_length_is_refused():
     schedule, p90, _ = steps_of(analysis_result())
     with pytest.raises(ValueError):
         schedule_steps(schedule, p90[:-1], 3000, 0.8, 250)
+
+
+@pytest.mark.parametrize("plan", [{}, {"unit_capacity": None}, {"max_capacity": 3500}])
+def test_steps_kept_as_columns_come_back_whole(plan):
+    from planning.schedule_steps import step_columns, steps_from_columns
+
+    schedule, _, steps = steps_of(analysis_result(**plan))
+    columns = step_columns(steps)
+    assert ("limit" in columns) == ("max_capacity" in plan) and ("instances" in columns) == ("unit_capacity" not in plan)
+    back = steps_from_columns(columns, schedule["hours"], analysis_result(**plan)["analysis"]["summary"][
+        "current_capacity"], plan.get("unit_capacity", 250))
+    assert back == steps

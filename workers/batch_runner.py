@@ -61,15 +61,15 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
 
 def kept_schedule(request: JobRequest, output, analysis: dict) -> dict:
     """The schedule's totals, where it sits in time, and its steps: a few per plan, not its hours."""
-    from planning.schedule_steps import schedule_steps
+    from planning.schedule_steps import schedule_steps, step_columns
 
     schedule = analysis["scaling_schedule"]
     unit = request["plan"].get("unit_capacity")
     p90 = np.round(np.asarray(output.p90, dtype=float), 2).tolist()
-    steps = schedule_steps(schedule, p90, request["plan"]["current_capacity"],
-                           analysis["summary"]["scaling_threshold"], unit)
+    current = request["plan"]["current_capacity"]
+    steps = schedule_steps(schedule, p90, current, analysis["summary"]["scaling_threshold"], unit)
     return {**{k: schedule.get(k) for k in SCHEDULE_TOTALS + SCHEDULE_PLACE}, "unit_capacity": unit,
-            "steps": [step.as_dict() for step in steps]}
+            "current_capacity": current, "steps": step_columns(steps)}
 
 
 def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None) -> dict[int, dict]:

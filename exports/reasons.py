@@ -22,7 +22,7 @@ def step_reason(step: ScheduleStep, peak_time: datetime, threshold: float) -> st
     held = amount(step.capacity, step.instances)
     thr = f"{threshold:.0%}"
     if step.limit == "max_capacity":
-        head = f"{load} needs more than max_capacity allows at the {thr} threshold: {held}"
+        head = f"{load} needs more than the {held} max_capacity allows at the {thr} threshold"
     elif step.limit == "min_capacity":
         head = f"{load} needs less, but min_capacity keeps {held}"
     else:

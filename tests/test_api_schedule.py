@@ -63,7 +63,8 @@ def test_an_analysis_job_downloads_as_each_format(client, app):
 
 def test_bad_parameters_are_400s_that_name_them(client, app):
     job_id = analysis_job(app)
-    for query, field in [("format=yml", "format"), ("tz=Mars/Olympus", "tz"), ("format=aws", "asg"),
+    for query, field in [("format=yml", "format"), ("tz=Mars/Olympus", "tz"), ("tz=" + "a" * 300, "tz"),
+                         ("format=aws", "asg"),
                          ("format=keda&target=Web_App", "target"), ("format=aws&asg=" + "a" * 256, "asg")]:
         reply = client.get(f"/api/jobs/{job_id}/schedule?{query}")
         assert reply.status_code == 400 and field in reply.get_json()["error"]["fields"], query

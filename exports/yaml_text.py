@@ -5,8 +5,10 @@ import yaml
 
 
 def comment(text: str, indent: int = 0) -> str:
-    """``# text`` on one line: a plan id with a line break must not end the comment and start YAML."""
-    return " " * indent + "# " + " ".join(str(text).split()) + "\n"
+    """``# text`` on one line: a plan id with a line break must not end the comment and start YAML, and one
+    with a control character must not make the stream unreadable (YAML refuses them even in comments)."""
+    printable = "".join(c if c.isprintable() else " " for c in str(text))
+    return " " * indent + "# " + " ".join(printable.split()) + "\n"
 
 
 def dump(value) -> str:

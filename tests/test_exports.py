@@ -89,9 +89,10 @@ def test_keda_default_target_and_a_bad_target():
 
 def test_a_plan_id_with_a_line_break_stays_inside_its_comment():
     export = export_of()
-    evil = type(export)(**{**{f: getattr(export, f) for f in export.__slots__}, "name": "x\nkind: Secret"})
-    doc = yaml.safe_load(render("keda", evil, options()).text)
-    assert doc["kind"] == "ScaledObject" and doc["spec"]["scaleTargetRef"]["name"] == "workload"
+    for name in ("x\nkind: Secret", "x\u2028kind: Secret", "bell\x07 and nul\x00"):
+        evil = type(export)(**{**{f: getattr(export, f) for f in export.__slots__}, "name": name})
+        doc = yaml.safe_load(render("keda", evil, options()).text)
+        assert doc["kind"] == "ScaledObject" and doc["spec"]["scaleTargetRef"]["name"] == "workload"
 
 
 @pytest.mark.parametrize("fmt", ["keda", "cronhpa", "aws"])

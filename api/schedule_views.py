@@ -11,7 +11,6 @@ from exports import FORMATS, ExportOptions, render
 from exports.sources import from_analysis, from_plan
 
 bp = Blueprint("schedules", __name__)
-PAGE = 100               # plans read from Redis at a time while looking for a plan id
 
 
 def _options() -> tuple[str, ExportOptions]:
@@ -59,7 +58,7 @@ def plan_schedule(job_id: str, plan_id: str):
     if record["kind"] != "batch":
         raise InvalidRequest.field("job_id", "only batch jobs have plans; an analysis job's schedule is at "
                                              "/api/jobs/{id}/schedule")
-    plan = _find_plan(job_id, plan_id, record["progress"]["total"])
+    plan = _find_plan(job_id, plan_id)
     if plan is None:
         if record["status"] in ("queued", "running"):
             raise _not_finished(record)
@@ -67,15 +66,11 @@ def plan_schedule(job_id: str, plan_id: str):
     return _send(chosen, from_plan(job_id, plan), options)
 
 
-def _find_plan(job_id: str, plan_id: str, total: int) -> dict | None:
-    """The stored result of the plan named ``plan_id``: its index first (the default id), then a scan."""
+def _find_plan(job_id: str, plan_id: str) -> dict | None:
+    """The stored result of the plan named ``plan_id``, found by the index the batch keeps of its ids."""
     store = job_service().store
-    if plan_id.isdigit() and int(plan_id) < total:
-        found = store.plan_results(job_id, int(plan_id), 1)
-        if found and found[0].get("id") == plan_id:
-            return found[0]
-    for page in store.plan_result_pages(job_id, page=PAGE):
-        for plan in page:
-            if plan.get("id") == plan_id:
-                return plan
-    return None
+    index = store.plan_index(job_id, plan_id)
+    found = store.plan_results(job_id, index, 1) if index is not None else []
+    # An id that is another plan's index ("3" given to plan 5) is in the hash; a bare index whose plan has
+    # an id of its own is not that plan's id.
+    return found[0] if found and str(found[0].get("id")) == plan_id else None

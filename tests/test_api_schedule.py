@@ -31,7 +31,9 @@ def batch_job(app, plans: list[dict]) -> str:
     store = app.extensions["capplan"].store
     job_id = store.create("batch", {}, total=len(plans))
     pipe = store.redis.pipeline()
-    store.store_chunks(job_id, [{"offset": 0, "plans": batch_entries({"plans": plans})}], pipe)
+    entries = batch_entries({"plans": plans})
+    store.store_chunks(job_id, [{"offset": 0, "plans": entries}], pipe)
+    store.store_plan_ids(job_id, [entry["id"] for entry in entries], pipe)
     pipe.execute()
     run_batch_chunk(store, StandInForecaster(), job_id, 0, 1)
     return job_id
@@ -104,3 +106,17 @@ def test_each_batch_plan_downloads_by_its_id(client, app):
     assert failed.status_code == 409 and failed.get_json()["error"]["code"] == "plan_failed"
     assert "broken" in failed.get_json()["error"]["message"]
     assert client.get(f"/api/jobs/{job_id}/results/nobody/schedule").status_code == 404
+
+
+def test_a_plan_id_names_the_first_plan_that_has_it(client, app):
+    plan = {"current_capacity": 3000, "current_load": 1500, "unit_capacity": 250, "hours_ahead": 24}
+    ids = ["3", "web", "web", "x", "5", "5"]          # "3" and "5" are also indexes; "web" repeats
+    job_id = batch_job(app, [{**plan, "id": plan_id, "current_load": 1000 + 100 * i} for i, plan_id in enumerate(ids)])
+
+    store = app.extensions["capplan"].store
+    assert [store.plan_index(job_id, i) for i in ("3", "web", "x", "5", "0", "7", "05")] == [0, 1, 3, 4, 0, 7, None]
+    for plan_id in ("3", "web", "x", "5"):
+        reply = client.get(f"/api/jobs/{job_id}/results/{plan_id}/schedule?format=csv")
+        assert reply.status_code == 200, (plan_id, reply.get_json())
+    assert client.get(f"/api/jobs/{job_id}/results/0/schedule").status_code == 404     # plan 0 is "3"
+    assert client.get(f"/api/jobs/{job_id}/results/2/schedule").status_code == 404

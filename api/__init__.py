@@ -15,7 +15,7 @@ from capplan.config import Settings, load_settings
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the API; it connects to Redis on first use and never loads the model (workers do)."""
-    from api import forecast_views, health_views, job_views, openapi
+    from api import forecast_views, health_views, job_views, openapi, schedule_views
     from api.auth import init_auth
     from api.content_types import init_content_types
     from api.errors import register_error_handlers
@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     init_security_headers(app)
     init_metrics(app)
     register_error_handlers(app)
-    for module in (forecast_views, job_views, health_views, openapi):
+    for module in (forecast_views, job_views, schedule_views, health_views, openapi):
         app.register_blueprint(module.bp)
     app.register_blueprint(metrics_bp)
     init_limits(app, settings, service.redis.connection_pool, forecast_views.bp)

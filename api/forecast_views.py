@@ -50,6 +50,7 @@ def batch():
     service.store.create("batch", {"plans": len(plans), "chunks": len(chunks)}, request_id=g.request_id,
                          total=len(plans), job_id=job_id, pipe=pipe, tenant=owner())
     service.store.store_chunks(job_id, chunks, pipe)
+    service.store.store_plan_ids(job_id, [plan["id"] for plan in plans], pipe)
     pipe.execute()
     count_job_created("batch")
     with service.failing_jobs_on_error([job_id]):

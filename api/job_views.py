@@ -18,7 +18,7 @@ RESULT_FORMATS = ("json", "csv")
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")   # what new_job_id makes; anything else is no job of ours
 
 
-def _job_or_error(job_id: str) -> dict:
+def job_or_error(job_id: str) -> dict:
     """The caller's job; another tenant's is no job (404), and a 404 never repeats the id it was asked."""
     if not JOB_ID.match(job_id):
         raise NotFound("no such job")
@@ -35,17 +35,17 @@ def _job_or_error(job_id: str) -> dict:
 
 @bp.get("/api/jobs/<job_id>")
 def get_job(job_id: str):
-    return jsonify(_job_or_error(job_id))
+    return jsonify(job_or_error(job_id))
 
 
 @bp.delete("/api/jobs/<job_id>")
 def cancel_job(job_id: str):
-    _job_or_error(job_id)
+    job_or_error(job_id)
     cancelled, status = job_service().store.cancel(job_id)
     if not cancelled:
         raise ServiceError(f"job {job_id} already {status}: nothing to cancel", status=409,
                            code="job_finished")
-    return jsonify(_job_or_error(job_id))
+    return jsonify(job_or_error(job_id))
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -73,7 +73,7 @@ def job_results(job_id: str):
     """Per-plan results of a batch in plan order: ?offset=&limit= pages, ?format=csv downloads all, streamed
     a page at a time so that no batch is ever whole in the API's memory."""
     chosen = _format_arg()
-    record = _job_or_error(job_id)
+    record = job_or_error(job_id)
     if record["kind"] != "batch":
         raise InvalidRequest.field("job_id", "only batch jobs have per-plan results; see /api/jobs/{id}")
     total = record["progress"]["total"]

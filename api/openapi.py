@@ -109,6 +109,41 @@ JOB = {"type": "object", "properties": {
     "result": {"description": "the body the synchronous call returns (batch: portfolio summary)"},
     "error": {"type": "object"}}}
 
+EXPORT_PARAMETERS = [
+    {"name": "format", "in": "query", "schema": {"enum": ["csv", "keda", "cronhpa", "aws"], "default": "csv"},
+     "description": "csv: one row per step; keda: a ScaledObject with cron triggers; cronhpa: a "
+                    "CronHorizontalPodAutoscaler with @date jobs; aws: BatchPutScheduledUpdateGroupAction bodies. "
+                    "keda, cronhpa and aws need the plan's unit_capacity (400 without it)"},
+    {"name": "tz", "in": "query", "schema": {"type": "string", "default": "UTC"},
+     "description": "IANA zone the times are written in (KEDA's timezone; CronHPA's controller zone)"},
+    {"name": "target", "in": "query", "schema": {"type": "string"},
+     "description": "keda, cronhpa: the workload's name (a Kubernetes name; default the plan id when it is one, "
+                    "else workload)"},
+    {"name": "asg", "in": "query", "schema": {"type": "string"},
+     "description": "aws: the Auto Scaling group's name (required for aws)"}]
+AWS_CALL = {"type": "object", "required": ["AutoScalingGroupName", "ScheduledUpdateGroupActions"], "properties": {
+    "AutoScalingGroupName": {"type": "string"},
+    "ScheduledUpdateGroupActions": {"type": "array", "maxItems": 50, "items": {
+        "type": "object", "required": ["ScheduledActionName", "StartTime", "MinSize"], "properties": {
+            "ScheduledActionName": {"type": "string"}, "StartTime": {"type": "string"},
+            "MinSize": {"type": "integer"}}}}}}
+TEXT = {"schema": {"type": "string"}}
+
+
+def _export(summary: str, parameters: list[dict]) -> dict:
+    return {"get": {"summary": summary, "parameters": parameters + EXPORT_PARAMETERS, "responses": {
+        "200": {"description": "the export, as an attachment", "content": {
+            "text/csv": TEXT, "application/yaml": TEXT,
+            "application/json": {"schema": {"oneOf": [_ref("AwsScheduledActions"), {
+                "type": "array", "items": _ref("AwsScheduledActions"),
+                "description": "more than 50 actions: one body per call"}]}}}},
+        "400": _json(_ref("Error"), "a bad format, tz, target or asg; unit_capacity not in the plan (keda, cronhpa, "
+                                    "aws); or the job is not of the right kind"),
+        "409": _json(_ref("Error"), "job_not_finished; plan_failed; nothing_to_export: no step (still) to come"),
+        "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1)"),
+        **NOT_FOUND, **UNAUTHORIZED}}}
+
+
 SCHEMAS = {
     **request_schemas(),
     "Assumption": ASSUMPTION,
@@ -140,6 +175,7 @@ SCHEMAS = {
         "job_id": {"type": "string"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
         "total": {"type": "integer"}, "done": {"type": "integer"},
         "results": {"type": "array", "items": _ref("BatchPlanResult")}}},
+    "AwsScheduledActions": AWS_CALL,
     "Health": {"type": "object", "properties": {
         "status": {"enum": ["healthy", "degraded"]}, "model_loaded": {"type": "boolean"},
         "timestamp": {"type": "string"}, "model": {"type": "object"}, "device": {"type": ["string", "null"]},
@@ -183,6 +219,11 @@ SPEC = {
             "responses": {"200": _json(_ref("BatchResults")),
                           "400": _json(_ref("Error"), "not a batch, or a bad offset, limit or format"),
                           **NOT_FOUND, **UNAUTHORIZED}}},
+        "/api/jobs/{job_id}/schedule": _export(
+            "an analysis job's scaling schedule as CSV, KEDA, CronHPA or AWS scheduled actions", [JOB_ID]),
+        "/api/jobs/{job_id}/results/{plan_id}/schedule": _export(
+            "one batch plan's scaling schedule (plan_id: the plan's id, its index where it had none)",
+            [JOB_ID, {"name": "plan_id", "in": "path", "required": True, "schema": {"type": "string"}}]),
         "/api/openapi.json": {"get": {"summary": "this document", "security": [],
                                       "responses": {"200": {"description": "OK"}}}},
         "/metrics": {"get": {"summary": "Prometheus metrics", "security": [],

@@ -1,4 +1,5 @@
-"""Redis bytes a 10,000-plan batch leaves behind, and the API process's RSS over its CSV downloads.
+"""Redis bytes a 10,000-plan batch leaves behind, the API process's RSS over its CSV downloads, and the time
+to export one plan's schedule.
 
 Runs the batch's chunks in this process on a stand-in forecaster (no network), against a fresh
 redis-server, then downloads the CSV N times in a fresh process that holds only the API:
@@ -48,9 +49,23 @@ def fill(url: str, plans: int) -> str:
     after = store.redis.info("memory")["used_memory"]
     usage = {suffix: store.redis.memory_usage(store.key(job_id, suffix), samples=0) or 0
              for suffix in ("", ":results")}
+    usage[":plan_ids"] = store.redis.memory_usage(store.key(job_id, ":plan_ids"), samples=0) or 0
     print(f"status {store.status(job_id)}; used_memory delta {(after - before) / 1e6:.1f} MB; "
-          f"job record {usage[''] / 1e6:.2f} MB, per-plan results {usage[':results'] / 1e6:.2f} MB")
+          f"job record {usage[''] / 1e6:.2f} MB, per-plan results {usage[':results'] / 1e6:.2f} MB, "
+          f"plan id index {usage[':plan_ids'] / 1e6:.2f} MB")
+    schedule_lookups(app, job_id, plans)
     return job_id
+
+
+def schedule_lookups(app, job_id: str, plans: int) -> None:
+    """Seconds to export the first and the last plan's schedule (found by id: the batch's id index)."""
+    import time
+
+    client = app.test_client()
+    for plan_id in ("p0", f"p{plans - 1}"):
+        start = time.perf_counter()
+        status = client.get(f"/api/jobs/{job_id}/results/{plan_id}/schedule?format=csv").status_code
+        print(f"schedule export of plan {plan_id}: HTTP {status} in {(time.perf_counter() - start) * 1e3:.1f} ms")
 
 
 def download(url: str, job_id: str, times: int) -> None:

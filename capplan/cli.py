@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("capplan.client", "ask a running service for capacity recommendations"),
     "analyze": ("capplan.client", "submit a 168-hour analysis job and wait for it"),
     "batch": ("capplan.client", "submit a CSV of plans as a batch job and wait for it"),
+    "schedule": ("capplan.schedule_command", "print a job's scaling schedule as KEDA, CronHPA, AWS or CSV"),
     "keys": ("capplan.keys_command", "make an API key and the lines that list it in CAPPLAN_CONFIG"),
 }
 

@@ -41,12 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.epilog = epilog(name)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.usage_error_status = EXIT_ERROR     # 2 means "some plans failed"; a usage error is an error
-    parser.add_argument("--url", default=os.environ.get("CAPPLAN_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
-                        help="service base URL (default: CAPPLAN_URL or http://127.0.0.1:$PORT)")
-    parser.add_argument("--api-key", default=os.environ.get("CAPPLAN_API_KEY"), metavar="KEY",
-                        help="the service's API key, where it asks for one (default: CAPPLAN_API_KEY, "
-                             "which other users of this machine cannot read in its process list)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for a job")
+    add_service_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the API's JSON body instead of the summary")
     parser.add_argument("--tz", type=_zone, default=UTC, metavar="ZONE",
                         help="IANA time zone of the times you give and of the times shown (default UTC)")
@@ -70,6 +65,16 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("--threshold", type=float, default=0.8, help="scaling threshold (0, 1]")
         parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                             help="another planning option, e.g. --option unit_capacity=500")
+
+
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    """--url, --api-key and --timeout: how every command that asks the service reaches it."""
+    parser.add_argument("--url", default=os.environ.get("CAPPLAN_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"),
+                        help="service base URL (default: CAPPLAN_URL or http://127.0.0.1:$PORT)")
+    parser.add_argument("--api-key", default=os.environ.get("CAPPLAN_API_KEY"), metavar="KEY",
+                        help="the service's API key, where it asks for one (default: CAPPLAN_API_KEY, "
+                             "which other users of this machine cannot read in its process list)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for a job")
 
 
 def _zone(name: str):

@@ -18,7 +18,7 @@ def parse_zone(name: str) -> ZoneInfo:
     """An IANA zone by name; an unknown one is refused with the closest known names."""
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):     # OSError: a name too long for a file name
         by_lower = {zone.lower(): zone for zone in sorted(available_timezones())}
         close = [by_lower[z] for z in difflib.get_close_matches(name.strip().lower(), by_lower, n=3, cutoff=0.6)]
         hint = f" (did you mean {', '.join(close)}?)" if close else " (an IANA name such as Europe/Paris)"

@@ -14,11 +14,13 @@ REQUEST_TIMEOUT_S = 60.0
 class ClientError(Exception):
     """The service refused a request, failed a job, or did not answer; ``fields`` names each bad field."""
 
-    def __init__(self, message: str, fields: dict | None = None, status: int | None = None):
+    def __init__(self, message: str, fields: dict | None = None, status: int | None = None,
+                 code: str | None = None):
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
         self.status = status
+        self.code = code
 
 
 class ServiceClient:
@@ -82,5 +84,5 @@ def _refusal(e: urllib.error.HTTPError) -> ClientError:
         message += "; give the API key with --api-key or CAPPLAN_API_KEY"
     head = f"the service answered HTTP {e.code}{' ' + code if code else ''}"
     if fields and message == "; ".join(f"{name}: {reason}" for name, reason in fields.items()):
-        return ClientError(f"{head}; the fields it refused:", fields, e.code)   # listed one per line
-    return ClientError(f"{head}: {message}", fields, e.code)
+        return ClientError(f"{head}; the fields it refused:", fields, e.code, code)   # listed one per line
+    return ClientError(f"{head}: {message}", fields, e.code, code)

@@ -11,6 +11,8 @@ Keys (all under ``capplan:``):
   job:{id}:chunk:{i}  a batch's plans as the API normalised them: {offset, plans: [PlanEntry]}
   job:{id}:results    hash plan index -> per-plan result (a batch's progress is its length)
   job:{id}:chunks     set of finished chunk numbers
+  job:{id}:plan_ids   hash a batch plan's id -> its index, the first in plan order where ids repeat; ids
+                      that are their own index (the default) are left out: the index finds those
   idem:[{tenant}:]{key}  JSON {"job_id", "body_sha256"} for Idempotency-Key, per tenant (key: its SHA-256)
   running             sorted set: running job ids scored by their last progress in epoch seconds (when the
                       job started, then each time a chunk stored its results); the stall sweep (jobs.stalls)
@@ -240,6 +242,23 @@ class JobStore:
     def store_chunks(self, job_id: str, chunks: list[dict], pipe) -> None:
         for i, chunk in enumerate(chunks):
             pipe.set(self.key(job_id, f":chunk:{i}"), pack(chunk), ex=self.ttl)
+
+    def store_plan_ids(self, job_id: str, plan_ids: list[str], pipe) -> None:
+        """The index of each batch plan's id, in plan order: a plan's schedule is asked for by its id."""
+        first: dict[str, int] = {}
+        for index, plan_id in enumerate(plan_ids):
+            first.setdefault(plan_id, index)
+        named = {plan_id: index for plan_id, index in first.items() if plan_id != str(index)}
+        if named:
+            pipe.hset(self.key(job_id, ":plan_ids"), mapping=named)
+            pipe.expire(self.key(job_id, ":plan_ids"), self.ttl)
+
+    def plan_index(self, job_id: str, plan_id: str) -> int | None:
+        """The index of the batch plan named ``plan_id``; None when the batch has no plan of that id."""
+        found = self.redis.hget(self.key(job_id, ":plan_ids"), plan_id)
+        if found is not None:
+            return int(found)
+        return int(plan_id) if plan_id.isdigit() and str(int(plan_id)) == plan_id else None
 
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -171,7 +172,7 @@ def test_health_degraded_without_workers_then_healthy_with_a_heartbeat(app, redi
 
 def test_openapi_describes_every_endpoint_and_docs_render(client):
     spec = client.get("/api/openapi.json").get_json()
-    rules = {r.rule.replace("<job_id>", "{job_id}") for r in client.application.url_map.iter_rules()
+    rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in client.application.url_map.iter_rules()
              if r.rule.startswith("/api/") and r.rule != "/api/docs"}
     assert rules <= set(spec["paths"]), rules - set(spec["paths"])
     refs = json.dumps(spec).count("#/components/schemas/")

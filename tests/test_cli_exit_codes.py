@@ -277,3 +277,19 @@ def test_a_bad_history_cell_names_its_line_and_column(service, tmp_path, capsys)
 def test_an_unknown_zone_or_unusable_hour_is_refused(service, capsys, argv, expected):
     assert main(["forecast", "--current-load", "5", *argv]) == 1
     assert expected in capsys.readouterr().err and not service.requests
+
+
+def test_schedule_asks_the_right_path_and_refuses_bad_flags_before_sending(capsys):
+    from argparse import Namespace
+
+    from capplan.schedule_command import schedule_path
+
+    args = Namespace(job="job1", plan="web/eu", format="keda", tz="Europe/Paris", target=None, asg=None)
+    assert schedule_path(args) == "/api/jobs/job1/results/web%2Feu/schedule?format=keda&tz=Europe%2FParis"
+    assert schedule_path(Namespace(**{**vars(args), "plan": None, "format": "aws", "asg": "g"})) == \
+        "/api/jobs/job1/schedule?format=aws&tz=Europe%2FParis&asg=g"
+    assert main(["schedule", "job1"]) == 1                                  # --format is required
+    assert "--format" in capsys.readouterr().err
+    assert main(["schedule", "job1", "--format", "helm"]) == 1
+    assert main(["schedule", "job1", "--format", "csv", "--url", f"http://127.0.0.1:{free_port()}"]) == 1
+    assert "cannot reach the service" in capsys.readouterr().err

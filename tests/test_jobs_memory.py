@@ -42,8 +42,9 @@ def test_pack_is_compact_and_plain_json_still_unpacks():
 def test_a_1000_plan_batch_stores_under_its_measured_bound(store):
     job_id = run_batch(store, 1000)
     stored = store.redis.memory_usage(store.key(job_id, ":results"), samples=0)
-    # Measured: 1.59 MB compressed, 3.85 MB as plain JSON before; the bound leaves room for other Redis builds.
-    assert stored < 2_000_000, stored
+    # Measured: 1.89 MB compressed with each plan's schedule steps (1.59 MB without them), 3.85 MB as plain
+    # JSON before; the bound leaves a little room for other Redis builds.
+    assert stored < 2_100_000, stored
     counted, expires_in = store.stored_bytes.usage("")
     assert 1_000_000 < counted < stored and 0 < expires_in <= 60
     assert len(store.plan_results(job_id)) == 1000

@@ -20,6 +20,7 @@ FORBIDDEN = {
     "planning": ("flask", "celery", "torch"),  # pure numbers
     "models": ("flask", "celery", "api", "workers", "jobs", "experiments"),   # the network, not the service
     "connectors": ("flask", "celery", "torch", "api", "workers", "models"),   # outbound calls, nothing else
+    "exports": ("flask", "celery", "torch", "api", "workers", "models"),      # formats of a schedule, no transport
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import JobRequest, PlanEntry
 from jobs.store import OPEN, JobStore
@@ -21,6 +23,7 @@ PORTFOLIO_FAILED = {"code": "portfolio_failed", "status": 500,
                     "message": "every plan was computed, but not the portfolio over them; see the per-plan results"}
 SCHEDULE_TOTALS = ("capacity_hours", "static_capacity_hours", "saving_capacity_hours", "saving_percent",
                    "scaling_actions")
+SCHEDULE_PLACE = ("start", "hours", "min_capacity", "max_capacity")   # what the exports need besides the steps
 
 
 def _split(plans: list[PlanEntry], offset: int) -> tuple[list[tuple[int, str, JobRequest]], dict[int, dict]]:
@@ -41,7 +44,8 @@ def _error(index: int, plan_id: str, error: dict) -> dict:
 
 
 def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict) -> dict:
-    """What a batch keeps per plan: the recommendation and risk, not the hourly series."""
+    """What a batch keeps per plan: the recommendation and risk, and the schedule's totals and its changes
+    (steps, for the schedule exports), not the hourly series."""
     found = shapes.assumptions(request, output, source)
     level = shapes.confidence(found)
     shapes.qualify_recommendation(analysis["recommendations"], level)
@@ -49,10 +53,23 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
               "method": output.method, "history_source": source, "assumptions": found, "confidence": level,
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
-              "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS}}
+              "schedule": kept_schedule(request, output, analysis)}
     if analysis.get("cost") is not None:
         result["cost"] = analysis["cost"]
     return result
+
+
+def kept_schedule(request: JobRequest, output, analysis: dict) -> dict:
+    """The schedule's totals, where it sits in time, and its steps: a few per plan, not its hours."""
+    from planning.schedule_steps import schedule_steps, step_columns
+
+    schedule = analysis["scaling_schedule"]
+    unit = request["plan"].get("unit_capacity")
+    p90 = np.round(np.asarray(output.p90, dtype=float), 2).tolist()
+    current = request["plan"]["current_capacity"]
+    steps = schedule_steps(schedule, p90, current, analysis["summary"]["scaling_threshold"], unit)
+    return {**{k: schedule.get(k) for k in SCHEDULE_TOTALS + SCHEDULE_PLACE}, "unit_capacity": unit,
+            "current_capacity": current, "steps": step_columns(steps)}
 
 
 def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None) -> dict[int, dict]:

@@ -75,3 +75,28 @@ def test_a_batch_downloads_its_csv_with_the_key(keyed_console, keyed_api):
     assert [r["id"] for r in rows] == ["web", "db"]
     assert download.value.suggested_filename.startswith("capplan-batch-")
     assert console.errors == []
+
+
+def test_the_keda_buttons_download_with_the_key(keyed_console, keyed_api):
+    """A link cannot send the key: the schedule card's and a batch plan's KEDA exports are fetched with it."""
+    console, _context, sent = keyed_console
+    page = console.page
+    page.evaluate("key => sessionStorage.setItem('capplan.apiKey', key)", keyed_api.keys["alpha"])
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    fill(page, current_capacity=5000, current_load=1000, timestamp=LAST_HOUR, unit_capacity=500)
+    run(page, "analyze")
+    with page.expect_download() as download:
+        page.click("#schedule-keda")
+    assert "kind: ScaledObject" in open(download.value.path(), encoding="utf-8").read()
+    asked = [h for url, h in sent if "/schedule?format=keda" in url]
+    assert asked and asked[-1]["authorization"] == f"Bearer {keyed_api.keys['alpha']}"
+    page.set_input_files("#batch-file", files=[{"name": "plans.csv", "mimeType": "text/csv", "buffer": (
+        "id,current_capacity,current_load,hours_ahead,unit_capacity\nweb,5000,1000,48,500\n").encode()}])
+    page.wait_for_function("() => document.querySelector('#batch-status').textContent.includes('1 plans')")
+    page.click("#btn-batch")
+    page.wait_for_selector("#results[data-action=batch][data-status=done]", timeout=60_000)
+    with page.expect_download() as download:
+        page.click("#batch-table a[data-export=keda]")
+    assert "kind: ScaledObject" in open(download.value.path(), encoding="utf-8").read()
+    assert console.errors == []

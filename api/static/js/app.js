@@ -9,6 +9,7 @@ import { forecastOf, redrawResult, renderResult, showResultError } from "./resul
 import { chartSummary } from "./charts.js";
 import { number } from "./format.js";
 import { currentLevel } from "./risk.js";
+import { kedaUrl, showKedaDownload } from "./schedule.js";
 import { displayZone, setDisplayZone, zoneChoices } from "./timezone.js";
 
 const $ = (id) => document.getElementById(id);
@@ -95,6 +96,7 @@ async function runAction(action) {
   setStatus(action, "running");
   state.request = payload;
   const progressBox = $("job-progress");
+  state.jobId = null;                     // set again when this request becomes a job
   jobAbort = new AbortController();
   try {
     const body = await submitAndWait(ENDPOINTS[action], payload, {
@@ -111,6 +113,7 @@ async function runAction(action) {
     });
     state.response = body;
     renderResult(body, form, currentHistory());
+    showKedaDownload(action === "analyze" ? state.jobId : null, payload.unit_capacity);
     describeHistory(forecastOf(body).meta);
     setStatus(action, "done");
     announce(action, body);
@@ -224,7 +227,7 @@ async function runBatch() {
     renderPortfolio(job.result);
     $("batch-download").href = resultsCsvUrl(body.job_id);
     $("batch-download").setAttribute("download", `capplan-batch-${body.job_id.slice(0, 8)}.csv`);
-    batchTable = new BatchTable(rows);
+    batchTable = new BatchTable(rows, body.job_id);
     setStatus("batch", "done");
     $("announce").textContent = `Batch ready: ${rows.length} plans.`;
     $("batch-results").scrollIntoView({ block: "start" });
@@ -261,6 +264,17 @@ function wireZone() {
 
 // ---- wiring --------------------------------------------------------------------------------
 
+/** A schedule export: its URL made now (the display zone may have changed); fetched with the key if any. */
+function saveExport(e, url, link = e.currentTarget) {
+  link.href = url;
+  if (!apiKey()) return;  // an open service: the plain link downloads
+  e.preventDefault();
+  downloadFile(url, link.getAttribute("download")).catch((err) => {
+    $("form-error").textContent = err.message;
+    $("form-error").hidden = false;
+  });
+}
+
 function init() {
   wireZone();
   wireHistory();
@@ -281,6 +295,11 @@ function init() {
     e.preventDefault();    // a link cannot send the key: fetch the CSV with it
     downloadFile(e.currentTarget.href, e.currentTarget.getAttribute("download"))
       .catch((err) => { $("plans-error").textContent = err.message; });
+  });
+  $("schedule-keda").addEventListener("click", (e) => saveExport(e, kedaUrl(e.currentTarget.dataset.job)));
+  $("batch-table").addEventListener("click", (e) => {
+    const link = e.target.closest("a[data-export]");
+    if (link) saveExport(e, kedaUrl(batchTable.jobId, link.dataset.plan), link);
   });
   wireKeyForm(refreshHealth);
   refreshHealth();

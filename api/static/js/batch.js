@@ -1,5 +1,6 @@
 // Batch of plans: read the CSV, run the job, show its per-plan results sortable by risk and saving.
 import { capacity, humanize, number, percent } from "./format.js";
+import { kedaUrl } from "./schedule.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_ROWS = 50;
@@ -82,11 +83,14 @@ const COLUMNS = [
   { key: "saving_hours", label: "Saving (capacity·h)", numeric: true, sortable: true, value: capacityHoursSaving,
     text: (r) => number(capacityHoursSaving(r)) },
   { key: "error", label: "Error", value: errorText, text: errorText },
+  { key: "export", label: "Schedule", value: () => null, text: () => "–",
+    link: (r) => (r.success && r.schedule?.unit_capacity ? "KEDA" : null) },
 ];
 
 export class BatchTable {
-  constructor(rows) {
+  constructor(rows, jobId) {
     this.rows = rows;
+    this.jobId = jobId;
     this.sort = { key: "risk", dir: -1 };
     this.page = 0;
     this.apply();
@@ -147,7 +151,16 @@ export class BatchTable {
         if (c.key === "id") td.scope = "row";
         td.dataset.col = c.key;
         if (c.numeric) td.classList.add("num");
-        if (c.cls) {
+        if (c.link && c.link(r) && this.jobId) {
+          // A link per plan to its own export; app.js fetches it with the key where the service asks for one.
+          const a = document.createElement("a");
+          a.href = kedaUrl(this.jobId, r.id);
+          a.dataset.export = "keda";
+          a.dataset.plan = r.id;
+          a.setAttribute("download", `schedule-${String(r.id).replace(/[^A-Za-z0-9_-]+/g, "-")}-keda.yaml`);
+          a.textContent = c.link(r);
+          td.append(a);
+        } else if (c.cls) {
           const badge = document.createElement("span");
           badge.className = `badge ${c.cls(r)}`;
           badge.textContent = c.text(r);

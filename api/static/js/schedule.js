@@ -3,7 +3,7 @@
 import { fillList, show } from "./cards.js";
 import { capacity, number, percent } from "./format.js";
 import { parseUtc } from "./history.js";
-import { dateKey, isoLocal } from "./timezone.js";
+import { dateKey, displayZone, isoLocal } from "./timezone.js";
 
 const $ = (id) => document.getElementById(id);
 const HOUR = 3600e3;
@@ -48,4 +48,24 @@ export function renderSchedule(schedule, points, currentCapacity) {
   link.href = csvUrl;
   link.setAttribute("download", `capplan-schedule-${rows.length ? dateKey(rows[0].ms) : "empty"}.csv`);
   show("card-schedule", true);
+}
+
+/** The API's export of a schedule as KEDA YAML, in the display zone: an analysis job's, or one batch plan's. */
+export function kedaUrl(jobId, planId) {
+  const job = `/api/jobs/${encodeURIComponent(jobId)}`;
+  const path = planId === undefined ? `${job}/schedule` : `${job}/results/${encodeURIComponent(planId)}/schedule`;
+  return `${path}?${new URLSearchParams({ format: "keda", tz: displayZone() })}`;
+}
+
+/** The KEDA button of the schedule card: for an analysis job whose plan gave unit_capacity (replicas). */
+export function showKedaDownload(jobId, unitCapacity) {
+  const link = $("schedule-keda");
+  const ready = Boolean(jobId) && unitCapacity > 0;
+  link.hidden = !ready;
+  $("schedule-keda-hint").hidden = ready || !jobId;
+  link.dataset.job = ready ? jobId : "";
+  if (ready) {
+    link.href = kedaUrl(jobId);
+    link.setAttribute("download", `schedule-${jobId}-keda.yaml`);   // as the API names it
+  }
 }

@@ -241,6 +241,15 @@ class JobStore:
         for i, chunk in enumerate(chunks):
             pipe.set(self.key(job_id, f":chunk:{i}"), pack(chunk), ex=self.ttl)
 
+    def rewrite_batch(self, job_id: str, old_chunks: int, chunks: list[dict], request: dict) -> None:
+        """A batch's plans chunked anew (per-series plans expanded): its chunks, plan count and request."""
+        p = self.redis.pipeline(transaction=True)
+        p.delete(*[self.key(job_id, f":chunk:{i}") for i in range(old_chunks)])
+        self.store_chunks(job_id, chunks, p)
+        p.hset(self.key(job_id), mapping={"total": sum(len(c["plans"]) for c in chunks), "request": pack(request)})
+        p.zadd(RUNNING_KEY, {job_id: time.time()}, xx=True)
+        p.execute()
+
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""
         self.redis.delete(*[self.key(job_id, f":chunk:{i}") for i in range(chunks)])

@@ -8,6 +8,7 @@ fails its own request or plan with a SourceError's code and message, never the g
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 
 from connectors.prometheus import SOURCE_ERROR, SOURCE_UNAVAILABLE, PrometheusClient, Series, SourceError
@@ -20,6 +21,9 @@ from workers import isolation
 log = logging.getLogger("capplan.worker")
 STATUS = {SOURCE_UNAVAILABLE: 502, SOURCE_ERROR: 422}     # a job's HTTP status when its source failed
 MAX_LABELS_SHOWN = 200
+# A target that did not answer is not called again for this long: a chunk of 250 plans on a Prometheus that
+# times out would otherwise wait 250 x (timeout x retries) and pass its task's time limit.
+DOWN_FOR_S = 5.0
 
 
 class SourceClients:
@@ -28,6 +32,7 @@ class SourceClients:
     def __init__(self, connectors: Connectors | None):
         self.connectors = connectors or Connectors()
         self._clients: dict[str, PrometheusClient] = {}
+        self._down: dict[str, tuple[float, SourceError]] = {}     # name -> (when, why) it last did not answer
 
     def client(self, name: str) -> PrometheusClient:
         if name not in self._clients:
@@ -40,9 +45,19 @@ class SourceClients:
 
     def fetch(self, source: HistorySource) -> tuple[str, list[Series], list[str]]:
         """(target label, series, warnings) of a source's query over its hours."""
-        client = self.client(source["prometheus"])
+        name = source["prometheus"]
+        client = self.client(name)
+        down = self._down.get(name)
+        if down and time.monotonic() - down[0] < DOWN_FOR_S:
+            raise SourceError(SOURCE_UNAVAILABLE, f"{down[1].message} (not called again for {DOWN_FOR_S:g} s)")
         start, end = (datetime.strptime(source[k], TS_FORMAT) for k in ("start", "end"))
-        found = client.query_range(source["query"], start, end)
+        try:
+            found = client.query_range(source["query"], start, end)
+        except SourceError as e:
+            if e.code == SOURCE_UNAVAILABLE:
+                self._down[name] = (time.monotonic(), e)
+            raise
+        self._down.pop(name, None)
         if found.warnings:
             log.warning("history source warned", extra={"target": client.label, "warnings": found.warnings})
         return client.label, found.series, found.warnings
@@ -88,8 +103,8 @@ def one_series(request: JobRequest, clients: SourceClients) -> JobRequest:
     """The request with its source's one series as history; zero or several series is a SourceError."""
     label, series, warnings = clients.fetch(request["source"])
     if len(series) != 1:
-        what = "no series" if not series else f"{len(series)} series ({', '.join(map(described, series[:3]))}" \
-                                              f"{', ...' if len(series) > 3 else ''})"
+        shown = ", ".join(described(one.labels) for one in series[:3]) + (", ..." if len(series) > 3 else "")
+        what = f"{len(series)} series ({shown})" if series else "no series"
         raise SourceError(SOURCE_ERROR, f"{label}: the query returned {what}; it must return exactly one "
                                         "(a batch plan can take one plan per series with plan_per_series)")
     return resolved(request, label, series[0], warnings)

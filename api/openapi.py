@@ -181,7 +181,8 @@ SPEC = {
         "/api/capacity/batch": {"post": {
             "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
-            "responses": {**ASYNC, **ERRORS}}},
+            "responses": {"200": _json({"type": "object"}, "a replayed Idempotency-Key of a finished batch: its "
+                                                           "result (the portfolio summary)"), **ASYNC, **ERRORS}}},
         "/api/jobs/{job_id}": {
             "get": {"summary": "job status and result", "operationId": "getJob", "parameters": [JOB_ID],
                     "responses": {"200": _json(_ref("Job")), **NOT_FOUND, **UNAUTHORIZED}},

@@ -43,13 +43,13 @@ def job_request(kind: str, request: ForecastRequest) -> JobRequest:
                        "history": values, "current_load": request.current_load,
                        "gaps_filled": history.gaps_filled if history else 0, "timestamp_assumed": assumed}
     if request.source is not None:
-        job["source"] = history_source(request.source, timestamp)
+        job["source"] = source_entry(request.source, timestamp)
     if kind != "forecast":
         job["plan"] = given_options(request)
     return job
 
 
-def history_source(source, end: datetime) -> HistorySource:
+def source_entry(source, end: datetime) -> HistorySource:
     """Where a worker fetches the history: ``lookback_hours`` whole hours ending at ``end``."""
     start = end - timedelta(hours=source.lookback_hours - 1)
     entry: HistorySource = {"prometheus": source.prometheus, "query": source.query,

@@ -148,6 +148,15 @@ class PrometheusServer(ServerProcess):
         source.unlink()
         self._backfilled = True
 
+    def range_queries(self) -> float:
+        """How many range queries this server has answered, by its own /metrics."""
+        import re
+        import urllib.request
+
+        text = urllib.request.urlopen(self.url + "/metrics", timeout=5).read().decode()
+        found = re.findall(r'prometheus_http_requests_total\{code="\d+",handler="/api/v1/query_range"\} (\S+)', text)
+        return sum(map(float, found))
+
     def start(self, timeout: float = 120.0) -> "PrometheusServer":
         if not self._backfilled:
             self.backfill()

@@ -1,9 +1,7 @@
 """connectors.prometheus against a real Prometheus over backfilled series (tests/prometheus_server.py)."""
 from __future__ import annotations
 
-import re
 import time
-import urllib.request
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -31,13 +29,6 @@ def client(prometheus, **fields) -> PrometheusClient:
     return PrometheusClient(Target("prometheus", "prod", prometheus.url, **fields), backoff_s=0.01)
 
 
-def range_queries(prometheus) -> float:
-    """How many range queries this Prometheus has answered (its own /metrics)."""
-    text = urllib.request.urlopen(prometheus.url + "/metrics", timeout=5).read().decode()
-    found = re.findall(r'prometheus_http_requests_total\{code="\d+",handler="/api/v1/query_range"\} (\S+)', text)
-    return sum(map(float, found))
-
-
 def test_one_series_with_missing_hours_and_nan_becomes_the_inline_history(prometheus):
     data = prometheus.dataset
     got = client(prometheus).query_range(f'{LOAD_METRIC}{{service="{GAPPY}"}}', data.start, data.end)
@@ -54,9 +45,9 @@ def test_a_range_longer_than_max_points_is_split_and_joined(prometheus):
     data = prometheus.dataset
     query = f'{LOAD_METRIC}{{service="web"}}'
     whole = client(prometheus).query_range(query, data.start, data.end).series[0]
-    before = range_queries(prometheus)
+    before = prometheus.range_queries()
     parts = client(prometheus, max_points=100).query_range(query, data.start, data.end).series[0]
-    assert range_queries(prometheus) - before == -(-data.hours // 100)        # ceil(840 / 100) queries
+    assert prometheus.range_queries() - before == -(-data.hours // 100)        # ceil(840 / 100) queries
     np.testing.assert_array_equal(parts.hours, whole.hours)
     np.testing.assert_array_equal(parts.values, whole.values)
 
@@ -65,9 +56,9 @@ def test_twelve_thousand_hours_are_asked_in_two_queries(prometheus):
     """Prometheus refuses a range query of more than 11,000 points; the client splits it."""
     data = prometheus.dataset
     start = data.end - timedelta(hours=11_999)
-    before = range_queries(prometheus)
+    before = prometheus.range_queries()
     got = client(prometheus).query_range(f"sum by (service) ({LOAD_METRIC})", start, data.end)
-    assert range_queries(prometheus) - before == 2
+    assert prometheus.range_queries() - before == 2
     by_service = {s.labels.get("service"): s for s in got.series}
     assert set(SERVICES) <= set(by_service)
     np.testing.assert_allclose(by_service["web"].values, data.loads["web"])

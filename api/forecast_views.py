@@ -24,7 +24,8 @@ FORECASTING_ENDPOINTS = {
 def _forecasting_view(kind: str):
     def view():
         body = json_body()
-        return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body)), body)
+        context = job_service().validation_context
+        return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body, context)), body)
 
     view.__doc__ = f"POST a {kind} request: 200 with the body when it finishes in time, else 202 with the job."
     return view
@@ -38,8 +39,8 @@ for _kind, _path in FORECASTING_ENDPOINTS.items():
 def batch():
     """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400."""
     body = json_body()
-    plans = batch_entries(body)
     service = job_service()
+    plans = batch_entries(body, service.validation_context)
     job_id = new_job_id()
     earlier = claim_job(body, job_id)
     if earlier is not None:
@@ -47,12 +48,18 @@ def batch():
     size = service.settings.BATCH_CHUNK_SIZE
     chunks = [{"offset": i, "plans": plans[i:i + size]} for i in range(0, len(plans), size)]
     pipe = service.redis.pipeline(transaction=False)
-    service.store.create("batch", {"plans": len(plans), "chunks": len(chunks)}, request_id=g.request_id,
-                         total=len(plans), job_id=job_id, pipe=pipe, tenant=owner())
+    # Plans of each series a query returns: only a worker learns how many, so one expands them first.
+    expands = any("plan_per_series" in plan.get("request", {}).get("source", {}) for plan in plans)
+    summary = {"plans": len(plans), "chunks": len(chunks), **({"expands": True} if expands else {})}
+    service.store.create("batch", summary, request_id=g.request_id, total=len(plans), job_id=job_id, pipe=pipe,
+                         tenant=owner())
     service.store.store_chunks(job_id, chunks, pipe)
     service.store.store_plan_ids(job_id, [plan["id"] for plan in plans], pipe)
     pipe.execute()
     count_job_created("batch")
     with service.failing_jobs_on_error([job_id]):
-        service.publish_batch(job_id, len(chunks))
-    return accepted(job_id, plans=len(plans), chunks=len(chunks), results_url=f"/api/jobs/{job_id}/results")
+        if expands:
+            service.publish_expansion(job_id, len(chunks))
+        else:
+            service.publish_batch(job_id, len(chunks))
+    return accepted(job_id, **summary, results_url=f"/api/jobs/{job_id}/results")

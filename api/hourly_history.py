@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from api.schemas.fields import HistoryPoint, is_values
+from jobs.hourly_series import hourly_series
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -30,16 +31,5 @@ def _resampled(points: list[HistoryPoint]) -> HourlyHistory:
     hour = timedelta(hours=1)
     hours = np.fromiter(((p.timestamp - EPOCH) // hour for p in points), np.int64, len(points))  # [P]
     loads = np.fromiter((p.load for p in points), float, len(points))                          # [P]
-    first, last = int(hours.min()), int(hours.max())
-    span = last - first + 1
-    slot = hours - first                                            # [P] in 0..span-1
-    sums = np.bincount(slot, weights=loads, minlength=span)         # [span]
-    counts = np.bincount(slot, minlength=span)                      # [span]
-    seen = counts > 0
-    values = np.zeros(span)
-    values[seen] = sums[seen] / counts[seen]
-    gaps = int(span - seen.sum())
-    if gaps:
-        idx = np.arange(span)
-        values[~seen] = np.interp(idx[~seen], idx[seen], values[seen])
-    return HourlyHistory(values, EPOCH + timedelta(hours=last), gaps)
+    series = hourly_series(hours, loads)
+    return HourlyHistory(series.values, EPOCH + timedelta(hours=series.last_hour), series.gaps_filled)

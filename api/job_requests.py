@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -10,7 +10,7 @@ from api.hourly_history import hourly_history
 from api.schemas import AnalysisRequest, BatchPlan, BatchRequest, ForecastRequest, PlanRequest
 from api.schemas.errors import field_errors, invalid, validation_error
 from api.schemas.plan_options import given_options
-from jobs.job_request import TS_FORMAT, JobRequest, PlanEntry
+from jobs.job_request import TS_FORMAT, HistorySource, JobRequest, PlanEntry
 
 # kind of job -> the model of its request body
 REQUEST_MODELS: dict[str, type[ForecastRequest]] = {
@@ -18,10 +18,10 @@ REQUEST_MODELS: dict[str, type[ForecastRequest]] = {
 _PLANS = TypeAdapter(list[BatchPlan])
 
 
-def validated(model: type[BaseModel], body) -> BaseModel:
-    """``body`` as ``model``; else one 400 naming every bad field."""
+def validated(model: type[BaseModel], body, context: dict | None = None) -> BaseModel:
+    """``body`` as ``model`` (``context``: the configured source targets); else one 400 naming every bad field."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as e:
         raise validation_error(e, model) from None
 
@@ -30,8 +30,9 @@ def job_request(kind: str, request: ForecastRequest) -> JobRequest:
     """The job of a validated request: an hourly history (or none), its last hour, the plan options."""
     history = hourly_history(request.history) if request.history is not None else None
     timestamp = request.timestamp or (history.last_timestamp if history else None)
-    assumed = timestamp is None
-    if assumed:
+    # A fetched history ends at the last whole hour when no timestamp came: that is no assumption.
+    assumed = timestamp is None and request.source is None
+    if timestamp is None:
         timestamp = datetime.now(timezone.utc).replace(tzinfo=None, minute=0, second=0, microsecond=0)
     values = None
     if history is not None:
@@ -41,19 +42,32 @@ def job_request(kind: str, request: ForecastRequest) -> JobRequest:
     job: JobRequest = {"hours_ahead": request.hours_ahead, "timestamp": timestamp.strftime(TS_FORMAT),
                        "history": values, "current_load": request.current_load,
                        "gaps_filled": history.gaps_filled if history else 0, "timestamp_assumed": assumed}
+    if request.source is not None:
+        job["source"] = source_entry(request.source, timestamp)
     if kind != "forecast":
         job["plan"] = given_options(request)
     return job
 
 
-def batch_entries(body) -> list[PlanEntry]:
+def source_entry(source, end: datetime) -> HistorySource:
+    """Where a worker fetches the history: ``lookback_hours`` whole hours ending at ``end``."""
+    start = end - timedelta(hours=source.lookback_hours - 1)
+    entry: HistorySource = {"prometheus": source.prometheus, "query": source.query,
+                            "start": start.strftime(TS_FORMAT), "end": end.strftime(TS_FORMAT)}
+    if getattr(source, "plan_per_series", None):
+        entry["plan_per_series"] = source.plan_per_series
+    return entry
+
+
+def batch_entries(body, context: dict | None = None) -> list[PlanEntry]:
     """Every plan of a batch, normalised; a bad plan carries its error (all its bad fields), to fail alone.
 
     A bad envelope (no plans, too many, an unknown key) is one 400. The common case, every plan good, is
     one validation call; with bad plans, the good ones are validated once more, together.
     """
     try:
-        return [_entry(i, plan) for i, plan in enumerate(BatchRequest.model_validate(body).plans)]
+        plans = BatchRequest.model_validate(body, context=context).plans
+        return [_entry(i, plan) for i, plan in enumerate(plans)]
     except ValidationError as e:
         errors = e.errors(include_url=False)
     by_plan: dict[int, list[dict]] = defaultdict(list)
@@ -68,7 +82,7 @@ def batch_entries(body) -> list[PlanEntry]:
         raise invalid(field_errors(envelope, BatchRequest))
     plans = body["plans"]
     good = [i for i in range(len(plans)) if i not in by_plan]
-    valid = dict(zip(good, _PLANS.validate_python([plans[i] for i in good])))
+    valid = dict(zip(good, _PLANS.validate_python([plans[i] for i in good], context=context)))
     return [_entry(i, valid[i]) if i in valid else _failed(i, plans[i], by_plan[i]) for i in range(len(plans))]
 
 

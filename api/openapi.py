@@ -32,10 +32,13 @@ ERRORS = {"400": _json(_ref("Error"), "invalid input; error.fields names each fi
           "413": _json(_ref("Error"), "body larger than MAX_CONTENT_LENGTH"),
           "415": _json(_ref("Error"), "the body was not sent as application/json"),
           "422": _json(_ref("Error"), "computation_error: the values passed validation but their numbers could not "
-                                      "be computed (this request alone failed)"),
+                                      "be computed (this request alone failed); source_error: the source's "
+                                      "Prometheus refused the query, or it returned no series or several"),
           "429": _json(_ref("Error"), "rate_limited: the key's RATE_LIMIT (Retry-After); too_many_jobs: the "
                                       "tenant's cap on queued and running jobs; storage_full: its cap on "
                                       "stored results (MAX_STORED_BYTES_PER_TENANT)"),
+          "502": _json(_ref("Error"), "source_unavailable: the source's Prometheus did not answer (its label and "
+                                      "reason in the message)"),
           "503": _json(_ref("Error"), "Redis unreachable (Retry-After: 1) or the model is not loaded"),
           "504": _json(_ref("Error"), "no_progress: the job made no progress within its time limit")}
 JOB_LINK = {"parameters": {"job_id": "$response.body#/job_id"}}
@@ -68,21 +71,27 @@ def _submit(summary: str, request, response: str) -> dict:
 
 
 NUMBER = {"type": "number"}
+HISTORY_SOURCE = {"type": "string", "pattern": "^(provided|synthetic|prometheus:[A-Za-z0-9_-]+)$",
+                  "description": "provided: the request's history; synthetic: none was sent; prometheus:NAME: "
+                                 "fetched from that configured target (source)"}
+HISTORY_QUERY = {"type": "string", "description": "with a source: the query that gave the history"}
 ASSUMPTIONS = {"type": "array", "items": {"$ref": "#/components/schemas/Assumption"},
                "description": "each thing the service assumed in place of what the request did not say"}
 CONFIDENCE = {"enum": ["normal", "low"], "description": "low when the answer rests on a synthetic history"}
 ASSUMPTION = {"type": "object", "required": ["code", "message"], "properties": {
-    "code": {"enum": ["synthetic_history", "padded_history", "gaps_filled", "default_timestamp"],
+    "code": {"enum": ["synthetic_history", "padded_history", "gaps_filled", "source_warning", "default_timestamp"],
              "description": "synthetic_history: no history, a generic weekly profile scaled to current_load; "
                             "padded_history: shorter than the model's context; gaps_filled: empty hours "
-                            "between points interpolated; default_timestamp: the current hour was assumed"},
+                            "between points (or hours a source had no number for) interpolated; "
+                            "source_warning: the history's source warned; default_timestamp: the current hour "
+                            "was assumed"},
     "message": {"type": "string"}}}
 FORECAST_FIELDS = {"type": "object", "properties": {
     "forecast": {"type": "array", "items": _ref("ForecastPoint")},
     "timestamp": {"type": "string"}, "hours_ahead": {"type": "integer"},
     "method": {"type": "string", "enum": ["attention_bilstm", "seasonal_naive", "seasonal_naive_then_attention_bilstm",
                                           "seasonal_trend", "legacy_attention_lstm"]},
-    "history_source": {"type": "string", "enum": ["provided", "synthetic"]},
+    "history_source": HISTORY_SOURCE, "history_query": HISTORY_QUERY,
     "history_hours": {"type": "integer"}, "gaps_filled": {"type": "integer"},
     "padded_hours": {"type": "integer"}, "backtest": _ref("Backtest"),
     "notes": {"type": "array", "items": {"type": "string"}}, "model": {"type": "object"},
@@ -154,22 +163,27 @@ SCHEMAS = {
                                    FORECAST_FIELDS]},
     "RecommendationsResponse": {"type": "object", "properties": {
         "success": {"const": True}, "forecast": FORECAST_FIELDS, "recommendations": {"type": "object"},
-        "method": {"type": "string"}, "history_source": {"type": "string"}, "assumptions": ASSUMPTIONS,
-        "confidence": CONFIDENCE}},
+        "method": {"type": "string"}, "history_source": HISTORY_SOURCE, "history_query": HISTORY_QUERY,
+        "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE}},
     "AnalysisResponse": {"type": "object", "properties": {
         "success": {"const": True}, "forecast": FORECAST_FIELDS, "analysis": {"type": "object"},
-        "method": {"type": "string"}, "history_source": {"type": "string"}, "assumptions": ASSUMPTIONS,
-        "confidence": CONFIDENCE}},
+        "method": {"type": "string"}, "history_source": HISTORY_SOURCE, "history_query": HISTORY_QUERY,
+        "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE}},
     "BatchPlanResult": {"type": "object", "description": "one plan's result: its analysis in short, or its "
                         "error (fields named within the plan)", "properties": {
         "index": {"type": "integer"}, "id": {"type": "string"}, "success": {"type": "boolean"},
-        "hours_ahead": {"type": "integer"}, "method": {"type": "string"}, "history_source": {"type": "string"},
+        "hours_ahead": {"type": "integer"}, "method": {"type": "string"}, "history_source": HISTORY_SOURCE,
+        "history_query": HISTORY_QUERY,
         "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE, "summary": {"type": "object"},
         "recommendations": {"type": "object"}, "risk_assessment": {"type": "object"},
         "schedule": {"type": "object"}, "cost": {"type": "object"}, "error": _ref("ErrorDetail")}},
     "JobAccepted": {"type": "object", "properties": {
         "success": {"const": True}, "job_id": {"type": "string"}, "status_url": {"type": "string"},
-        "status": {"const": "queued"}}},
+        "status": {"const": "queued"},
+        "plans": {"type": "integer", "description": "a batch: its plans as given"},
+        "chunks": {"type": "integer"}, "results_url": {"type": "string"},
+        "expands": {"type": "boolean", "description": "a batch with plan_per_series plans: a worker expands "
+                    "them first, so the job's progress.total grows to the plans it made"}}},
     "Job": JOB,
     "BatchResults": {"type": "object", "properties": {
         "job_id": {"type": "string"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
@@ -203,7 +217,8 @@ SPEC = {
         "/api/capacity/batch": {"post": {
             "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
-            "responses": {**ASYNC, **ERRORS}}},
+            "responses": {"200": _json({"type": "object"}, "a replayed Idempotency-Key of a finished batch: its "
+                                                           "result (the portfolio summary)"), **ASYNC, **ERRORS}}},
         "/api/jobs/{job_id}": {
             "get": {"summary": "job status and result", "operationId": "getJob", "parameters": [JOB_ID],
                     "responses": {"200": _json(_ref("Job")), **NOT_FOUND, **UNAUTHORIZED}},

@@ -12,12 +12,14 @@ import redis
 from flask import current_app
 
 from api.dispatch import JobDispatcher
+from api.schemas.source import SOURCE_TARGETS
 from api.wait_slots import WaitSlots
 from capplan.config import Settings
+from connectors.targets import load_connectors
 from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
-from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_JOBS_TASK, create_celery,
-                         jobs_queue)
+from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, EXPAND_BATCH_TASK, INTERACTIVE_QUEUE, RUN_JOBS_TASK,
+                         create_celery, jobs_queue)
 from jobs.tenant_jobs import TenantJobs
 
 MAX_PREFER_WAIT_S = 60.0
@@ -39,6 +41,8 @@ class JobService:
         # The dispatcher's groups are waited for: they go to the interactive queue.
         self.dispatcher = JobDispatcher(partial(self.publish_jobs, waited_for=True), self._publish_failed)
         self.wait_slots = WaitSlots(settings.SYNC_MAX_WAITING)
+        # The targets a request may name; the API only checks names, the workers make the calls.
+        self.validation_context = {SOURCE_TARGETS: load_connectors(settings.CAPPLAN_CONFIG).names("prometheus")}
         self._sized_at = float("-inf")
 
     def publish_jobs(self, job_ids: list[str], waited_for: bool = False) -> None:
@@ -65,6 +69,11 @@ class JobService:
             for chunk in range(chunks):
                 self.celery.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, chunks], queue=BATCH_QUEUE,
                                       producer=producer, argsrepr=f"[{job_id!r}, {chunk}, {chunks}]")
+
+    def publish_expansion(self, job_id: str, chunks: int) -> None:
+        """A batch whose plans expand per series: one task expands them, then sends the chunks itself."""
+        self.celery.send_task(EXPAND_BATCH_TASK, args=[job_id, chunks], queue=BATCH_QUEUE,
+                              argsrepr=f"[{job_id!r}, {chunks}]")
 
     @contextmanager
     def failing_jobs_on_error(self, job_ids: list[str]):

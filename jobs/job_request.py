@@ -18,6 +18,20 @@ class JobRequest(TypedDict):
     gaps_filled: int                 # empty hours of a point history, interpolated
     timestamp_assumed: NotRequired[bool]  # no timestamp came: `timestamp` is the hour the API received it
     plan: NotRequired[dict]          # planning's Plan options, already checked; absent for a forecast
+    source: NotRequired[HistorySource]   # instead of history: a worker fetches it, then drops this entry
+    history_source: NotRequired[str]     # after a fetch: where the history came from ("prometheus:prod")
+    history_query: NotRequired[str]      # after a fetch: the query that gave it
+    source_warnings: NotRequired[list[str]]  # after a fetch: what Prometheus warned of
+
+
+class HistorySource(TypedDict):
+    """Where a worker fetches a request's history: a configured target by name, never its address."""
+
+    prometheus: str                  # a [prometheus.NAME] of CAPPLAN_CONFIG
+    query: str                       # PromQL
+    start: str                       # TS_FORMAT: the first hour fetched
+    end: str                         # TS_FORMAT: the last, the request's `timestamp`
+    plan_per_series: NotRequired[str]  # a batch plan: one plan per series, its id this label's value
 
 
 class PlanEntry(TypedDict):

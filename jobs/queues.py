@@ -25,6 +25,8 @@ QUEUES = (INTERACTIVE_QUEUE, FORECAST_QUEUE, BATCH_QUEUE)
 WORKER_QUEUES = {"interactive": (INTERACTIVE_QUEUE,), "bulk": (FORECAST_QUEUE, BATCH_QUEUE)}
 RUN_JOBS_TASK = "capplan.run_jobs"
 BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
+# A batch with plan_per_series plans: a worker queries, writes one plan per series, then sends the chunks.
+EXPAND_BATCH_TASK = "capplan.expand_batch"
 
 
 def jobs_queue(waited_for: bool) -> str:
@@ -54,7 +56,8 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=FORECAST_QUEUE,
-        task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE}},
+        task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE},
+                     EXPAND_BATCH_TASK: {"queue": BATCH_QUEUE}},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,

@@ -260,6 +260,17 @@ class JobStore:
             return int(found)
         return int(plan_id) if plan_id.isdigit() and str(int(plan_id)) == plan_id else None
 
+    def rewrite_batch(self, job_id: str, old_chunks: int, chunks: list[dict], request: dict) -> None:
+        """A batch's plans chunked anew (per-series plans expanded): its chunks, plan count and request."""
+        p = self.redis.pipeline(transaction=True)
+        p.delete(*[self.key(job_id, f":chunk:{i}") for i in range(old_chunks)])
+        self.store_chunks(job_id, chunks, p)
+        p.delete(self.key(job_id, ":plan_ids"))
+        self.store_plan_ids(job_id, [plan["id"] for c in chunks for plan in c["plans"]], p)
+        p.hset(self.key(job_id), mapping={"total": sum(len(c["plans"]) for c in chunks), "request": pack(request)})
+        p.zadd(RUNNING_KEY, {job_id: time.time()}, xx=True)
+        p.execute()
+
     def drop_chunks(self, job_id: str, chunks: int) -> None:
         """A finished batch no longer needs its plans."""
         self.redis.delete(*[self.key(job_id, f":chunk:{i}") for i in range(chunks)])

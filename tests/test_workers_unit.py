@@ -103,7 +103,7 @@ def test_batch_chunks_twice_still_complete_once_with_errors_per_plan(store, fore
     assert job["result"]["portfolio"]["plans"] == 4
     results = store.plan_results(job_id)
     assert [r["id"] for r in results] == ["p0", "p1", "bad", "p3", "p4"]
-    assert results[2]["error"]["fields"] == {"current_load": "required when no history is given"}
+    assert results[2]["error"]["fields"] == {"current_load": "required when no history or source is given"}
     assert run_batch_chunk(store, forecaster, job_id, 1, 2) == 0           # finished: nothing to do
 
 
@@ -121,7 +121,7 @@ def test_batch_whose_plans_are_all_invalid_completes_without_the_model(store):
     result = job["result"]
     assert result["failed"] == 2 and result["succeeded"] == 0 and result["portfolio"]["plans"] == 0
     assert [r["error"]["fields"] for r in store.plan_results(job_id)] == [
-        {"current_load": "required when no history is given"}, {"plans[1]": "must be a JSON object"}]
+        {"current_load": "required when no history or source is given"}, {"plans[1]": "must be a JSON object"}]
 
 
 def test_dispatcher_publishes_at_once_then_groups_while_busy():

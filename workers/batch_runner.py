@@ -14,7 +14,7 @@ import numpy as np
 from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import JobRequest, PlanEntry
 from jobs.store import OPEN, JobStore
-from workers import isolation, results as shapes
+from workers import isolation, results as shapes, sources
 from workers.runner import ModelUnavailable, plan_requests, run_forecasts
 
 log = logging.getLogger("capplan.worker")
@@ -54,6 +54,8 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
               "schedule": kept_schedule(request, output, analysis)}
+    if "history_query" in request:
+        result["history_query"] = request["history_query"]
     if analysis.get("cost") is not None:
         result["cost"] = analysis["cost"]
     return result
@@ -72,10 +74,18 @@ def kept_schedule(request: JobRequest, output, analysis: dict) -> dict:
             "current_capacity": current, "steps": step_columns(steps)}
 
 
-def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None) -> dict[int, dict]:
-    """Per-plan results of one chunk, keyed by plan index; a plan that is invalid or cannot be computed
-    fails alone, not the chunk."""
+def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None,
+                  clients: sources.SourceClients | None = None) -> dict[int, dict]:
+    """Per-plan results of one chunk, keyed by plan index; a plan that is invalid, whose source fails or
+    that cannot be computed fails alone, not the chunk."""
     valid, results = _split(plans, offset)
+    fetched = sources.resolve_requests([r for _, _, r in valid], clients,
+                                       lambda k: {"plan": valid[k][0], "plan_id": valid[k][1]})
+    for (index, plan_id, _), got in zip(valid, fetched):
+        if isinstance(got, sources.SourceError):
+            results[index] = _error(index, plan_id, sources.error_fields(got))
+    valid = [(index, plan_id, got) for (index, plan_id, _), got in zip(valid, fetched)
+             if not isinstance(got, sources.SourceError)]
     if not valid:
         return results
     requests = [r for _, _, r in valid]
@@ -111,7 +121,8 @@ def portfolio(results: list[dict]) -> dict:
     return to_jsonable(build_portfolio([r["id"] for r in ok], analyses, top=20), strict=True)
 
 
-def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None) -> int:
+def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None,
+                    clients: sources.SourceClients | None = None) -> int:
     """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored."""
     record = (store.load([job_id]) or [None])[0]
     if record is None or record["status"] not in OPEN:
@@ -121,7 +132,7 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
     try:
         store.start([job_id])
         payload = store.load_chunk(job_id, chunk) or {"offset": 0, "plans": []}
-        results = analyse_chunk(forecaster, payload["plans"], payload["offset"], metrics)
+        results = analyse_chunk(forecaster, payload["plans"], payload["offset"], metrics, clients)
         if store.status(job_id) not in OPEN:
             return 0                                      # cancelled, or failed by the stall sweep, meanwhile
         finished_chunks = store.save_plan_results(job_id, chunk, results)

@@ -39,6 +39,8 @@ def assumptions(request: dict, output, history_source: str) -> list[dict]:
         found.append({"code": "gaps_filled", "message": (
             f"{request['gaps_filled']} hours with no point between the history's first and last were "
             "interpolated linearly.")})
+    for warning in request.get("source_warnings", ()):
+        found.append({"code": "source_warning", "message": f"{history_source} warned: {warning}"})
     if request.get("timestamp_assumed"):
         found.append({"code": "default_timestamp", "message": (
             f"No timestamp was given: the last observed hour was taken to be {request['timestamp']} UTC, the "
@@ -61,6 +63,7 @@ def forecast_fields(request: dict, output, history_source: str, model_info: dict
         "hours_ahead": len(output.median),
         "method": output.method,
         "history_source": history_source,
+        **({"history_query": request["history_query"]} if "history_query" in request else {}),
         "history_hours": int(output.history_hours),
         "gaps_filled": int(request.get("gaps_filled", 0)),
         "padded_hours": int(output.padded_hours),
@@ -84,6 +87,7 @@ def planned_body(fields: dict, key: str, planned: dict) -> dict:
     qualify_recommendation(recommendation, fields["confidence"])
     return {"success": True, "forecast": fields, key: planned, "timestamp": fields["timestamp"],
             "method": fields["method"], "history_source": fields["history_source"],
+            **({"history_query": fields["history_query"]} if "history_query" in fields else {}),
             "assumptions": fields["assumptions"], "confidence": fields["confidence"]}
 
 

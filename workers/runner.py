@@ -11,7 +11,7 @@ from capplan.logs import job_id_var, request_id_var
 from jobs.job_request import TS_FORMAT
 from jobs.json_values import check_json
 from jobs.store import OPEN, JobStore
-from workers import isolation, results as shapes
+from workers import isolation, results as shapes, sources
 
 log = logging.getLogger("capplan.worker")
 PLANNED_KEY = {"recommendations": "recommendations", "analysis": "analysis"}
@@ -34,7 +34,7 @@ def _no_ids(_position: int) -> dict:
 def _series(forecaster, request: dict):
     last = datetime.strptime(request["timestamp"], TS_FORMAT)
     if request.get("history"):
-        return np.asarray(request["history"], dtype=float), last, "provided"
+        return np.asarray(request["history"], dtype=float), last, request.get("history_source", "provided")
     return forecaster.synthetic_history(request["current_load"], last, SYNTHETIC_HOURS), last, "synthetic"
 
 
@@ -85,9 +85,26 @@ def _strict(run, forecasts: list, plans: list) -> list:
         return run(forecasts, plans)
 
 
-def job_bodies(forecaster, records: list[dict], metrics=None) -> list[tuple[str, str, dict]]:
-    """(job_id, status, body) for each job record; one forward pass for all of them, and a job that cannot
-    be computed fails alone."""
+def job_bodies(forecaster, records: list[dict], metrics=None,
+               clients: sources.SourceClients | None = None) -> list[tuple[str, str, dict]]:
+    """(job_id, status, body) for each job record; histories named by a source are fetched first, then one
+    forward pass for all of them, and a job whose source or computation fails fails alone."""
+    def ids(i: int) -> dict:
+        return {"job_id": records[i]["job_id"], "request_id": records[i]["request_id"]}
+
+    fetched = sources.resolve_requests([r["request"] for r in records], clients, ids)
+    ready = [i for i, f in enumerate(fetched) if not isinstance(f, sources.SourceError)]
+    outcomes = [(r["job_id"], "failed", sources.job_error(f)) if isinstance(f, sources.SourceError) else None
+                for r, f in zip(records, fetched)]
+    if ready:
+        computed = _computed(forecaster, [{**records[i], "request": fetched[i]} for i in ready], metrics)
+        for i, outcome in zip(ready, computed):
+            outcomes[i] = outcome
+    return outcomes
+
+
+def _computed(forecaster, records: list[dict], metrics) -> list[tuple[str, str, dict]]:
+    """job_bodies of records whose histories are all here."""
     requests = [r["request"] for r in records]
 
     def ids(i: int) -> dict:
@@ -129,14 +146,15 @@ def _checked(body: dict) -> dict:
     return body
 
 
-def run_jobs(store: JobStore, forecaster, job_ids: list[str], metrics=None) -> int:
+def run_jobs(store: JobStore, forecaster, job_ids: list[str], metrics=None,
+             clients: sources.SourceClients | None = None) -> int:
     """Run the still-open jobs among ``job_ids`` (a redelivered task skips finished ones); return how many."""
     records = [r for r in store.load(job_ids) if r and r["status"] in OPEN]
     if not records:
         return 0
     records = [r for r, ok in zip(records, store.start(r["job_id"] for r in records)) if ok]
     started = time.perf_counter()
-    outcomes = job_bodies(forecaster, records, metrics)
+    outcomes = job_bodies(forecaster, records, metrics, clients)
     store.finish_many(outcomes)
     elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
     for r, (_job_id, status, _body) in zip(records, outcomes):

@@ -13,10 +13,12 @@ from capplan.config import Settings, load_settings
 from capplan.logs import configure_logging
 from jobs import inflight
 from jobs.metrics import WorkerMetrics
-from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK
+from connectors.targets import load_connectors
+from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, EXPAND_BATCH_TASK, RUN_JOBS_TASK
 from jobs.store import OPEN, JobStore, redis_from_url
-from workers import model_holder, recovery, runner
+from workers import batch_expansion, model_holder, recovery, runner
 from workers.batch_runner import run_batch_chunk
+from workers.sources import SourceClients
 
 log = logging.getLogger("capplan.worker")
 # Only a lost connection to Redis is worth retrying: the same input would fail the same way again.
@@ -31,6 +33,7 @@ _queues: list[str] = []
 _heartbeat: model_holder.Heartbeat | None = None
 _store: JobStore | None = None
 _metrics: WorkerMetrics | None = None
+_sources: SourceClients | None = None
 
 
 def _settings() -> Settings:
@@ -44,6 +47,14 @@ def _job_store() -> JobStore:
         client = redis_from_url(settings.REDIS_URL, timeout=5.0)
         _store, _metrics = JobStore(client, settings.RESULT_TTL), WorkerMetrics(client)
     return _store
+
+
+def _source_clients() -> SourceClients:
+    """This process's clients of the configured Prometheus targets (connections kept between tasks)."""
+    global _sources
+    if _sources is None:
+        _sources = SourceClients(load_connectors(_settings().CAPPLAN_CONFIG))
+    return _sources
 
 
 @signals.setup_logging.connect
@@ -64,8 +75,8 @@ def _remember_queues(sender, instance, **_kwargs) -> None:
 @signals.worker_process_init.connect
 def _child_started(**_kwargs) -> None:
     """In each pool process, after the fork: fresh clients, then load the model and start heartbeats."""
-    global _heartbeat, _store, _metrics
-    _store = _metrics = None
+    global _heartbeat, _store, _metrics, _sources
+    _store = _metrics = _sources = None
     model_holder.forget_forecaster()
     _heartbeat = model_holder.Heartbeat(_settings(), list(_queues),
                                         on_beat=recovery.republisher(current_app._get_current_object(), _settings()))
@@ -134,8 +145,8 @@ def run_jobs(job_ids: list[str]) -> int:
     """Forecast (and plan) a group of jobs in one network pass; idempotent per job id."""
     store = _job_store()
     try:
-        return through_redis_outages(
-            lambda: runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics), store.redis)
+        return through_redis_outages(lambda: runner.run_jobs(
+            store, model_holder.get_forecaster(_settings()), job_ids, _metrics, _source_clients()), store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs(job_ids, "timeout", "the job ran past its time limit", 504)
         raise
@@ -153,7 +164,8 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
     store = _job_store()
     try:
         return through_redis_outages(lambda: run_batch_chunk(
-            store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks, _metrics), store.redis)
+            store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks, _metrics, _source_clients()),
+            store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
         raise
@@ -163,3 +175,26 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
         log.exception("batch chunk failed", extra={"job_id": job_id, "chunk": chunk})
         _fail_open_jobs([job_id], "chunk_failed", "a chunk of this batch failed; the batch was stopped", 500)
         raise
+
+
+@shared_task(name=EXPAND_BATCH_TASK, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
+def expand_batch(job_id: str, chunks: int) -> int:
+    """Turn a batch's plan_per_series plans into one plan per series, then send its chunk tasks."""
+    store = _job_store()
+    try:
+        count = batch_expansion.expand_batch(store, _source_clients(), job_id, chunks, _settings().BATCH_CHUNK_SIZE)
+    except SoftTimeLimitExceeded:
+        _fail_open_jobs([job_id], "timeout", "expanding the batch's plans per series ran past its time limit", 504)
+        raise
+    except RETRY_ON:
+        raise
+    except Exception:
+        log.exception("batch expansion failed", extra={"job_id": job_id})
+        _fail_open_jobs([job_id], "expansion_failed", "the batch's plans could not be expanded per series", 500)
+        raise
+    app = current_app._get_current_object()
+    with app.producer_or_acquire() as producer:
+        for chunk in range(count):
+            app.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, count], queue=BATCH_QUEUE, producer=producer,
+                          argsrepr=f"[{job_id!r}, {chunk}, {count}]")
+    return count

@@ -22,7 +22,7 @@ REASONS = {
     "less_than": "must be < {lt}", "less_than_equal": "must be <= {le}",
     "too_short": "must have at least {min_length} item(s)", "too_long": "must have at most {max_length} items",
     "list_type": "must be a list", "string_type": "must be a string",
-    "string_too_short": "must not be empty", "string_too_long": "must be at most {max_length} characters",
+    "string_too_short": "must not be empty", "string_pattern_mismatch": "must match {pattern}", "string_too_long": "must be at most {max_length} characters",
     "model_type": "must be a JSON object", "model_attributes_type": "must be a JSON object",
     "dict_type": "must be a JSON object", "literal_error": "must be {expected}",
 }

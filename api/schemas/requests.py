@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from api.schemas.fields import EXAMPLE_HOUR, History, HoursAhead, Load, StrictModel, Timestamp, is_values
 from api.schemas.plan_options import PlanOptions
+from api.schemas.source import BatchSource, PrometheusSource
 
 MAX_BATCH_PLANS = 10_000
 TIMESTAMP_NEEDED = (
@@ -18,6 +19,7 @@ TIMESTAMP_NEEDED = (
 # What JSON Schema can say of the rules between fields (the validators below enforce them).
 CROSS_FIELD_RULES = {
     "anyOf": [{"required": ["history"], "properties": {"history": {"type": "array"}}},
+              {"required": ["source"], "properties": {"source": {"type": "object"}}},
               {"required": ["current_load"], "properties": {"current_load": {"type": "number"}}}],
     "if": {"required": ["history"], "properties": {"history": {"type": "array", "items": {"type": "number"}}}},
     "then": {"required": ["timestamp"]},
@@ -36,12 +38,22 @@ class ForecastRequest(StrictModel):
 
     hours_ahead: HoursAhead = 24
     history: History | None = None
+    source: PrometheusSource | None = Field(None, description=(
+        "instead of `history`: where a worker fetches it (a configured Prometheus and a query); the "
+        "response's history_source names it"))
     # Validated after history (field order), and even when absent, to check them against it.
     timestamp: Timestamp | None = Field(None, validate_default=True, description=(
         "the last observed hour (UTC); required with bare-number histories, taken from the last point of "
         "{timestamp, load} histories, else the current hour is assumed"))
     current_load: Load | None = Field(None, validate_default=True, description=(
         "the load at `timestamp`; required without history; with one it replaces the history's last value"))
+
+    @field_validator("source")
+    @classmethod
+    def _history_or_source(cls, value, info: ValidationInfo):
+        if value is not None and info.data.get("history") is not None:
+            raise PydanticCustomError("history_and_source", "give a history or a source, not both")
+        return value
 
     @field_validator("timestamp")
     @classmethod
@@ -59,8 +71,9 @@ class ForecastRequest(StrictModel):
     @field_validator("current_load")
     @classmethod
     def _needed_without_history(cls, value, info: ValidationInfo):
-        if value is None and "history" in info.data and info.data["history"] is None:
-            raise PydanticCustomError("current_load_required", "required when no history is given")
+        given = info.data.get("history") is not None or info.data.get("source") is not None
+        if value is None and {"history", "source"} <= set(info.data) and not given:
+            raise PydanticCustomError("current_load_required", "required when no history or source is given")
         return value
 
 
@@ -92,6 +105,8 @@ class BatchPlan(AnalysisRequest):
 
     id: Annotated[str, Field(min_length=1, max_length=200)] | Annotated[int, Field(ge=-2**53, le=2**53)] | None \
         = Field(None, description="names the plan in results (default: its index)")
+    source: BatchSource | None = Field(None, description=(
+        "instead of `history`: where a worker fetches it; with plan_per_series, one plan per series"))
 
 
 class BatchRequest(StrictModel):

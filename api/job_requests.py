@@ -53,7 +53,7 @@ def batch_entries(body) -> list[PlanEntry]:
     one validation call; with bad plans, the good ones are validated once more, together.
     """
     try:
-        return [_entry(i, plan) for i, plan in enumerate(BatchRequest.model_validate(body).plans)]
+        return [plan_entry(i, plan) for i, plan in enumerate(BatchRequest.model_validate(body).plans)]
     except ValidationError as e:
         errors = e.errors(include_url=False)
     by_plan: dict[int, list[dict]] = defaultdict(list)
@@ -69,14 +69,16 @@ def batch_entries(body) -> list[PlanEntry]:
     plans = body["plans"]
     good = [i for i in range(len(plans)) if i not in by_plan]
     valid = dict(zip(good, _PLANS.validate_python([plans[i] for i in good])))
-    return [_entry(i, valid[i]) if i in valid else _failed(i, plans[i], by_plan[i]) for i in range(len(plans))]
+    return [plan_entry(i, valid[i]) if i in valid else failed_entry(i, plans[i], by_plan[i])
+            for i in range(len(plans))]
 
 
-def _entry(index: int, plan: BatchPlan) -> PlanEntry:
+def plan_entry(index: int, plan: BatchPlan) -> PlanEntry:
+    """A checked plan as a chunk carries it: its id (its index without one) and its normalised job."""
     return {"id": str(index if plan.id is None else plan.id), "request": job_request("analysis", plan)}
 
 
-def _failed(index: int, raw, errors: list[dict]) -> PlanEntry:
+def failed_entry(index: int, raw, errors: list[dict]) -> PlanEntry:
     """A plan's error; its fields are named within the plan (``current_capacity``), as its result shows it."""
     plan_id = raw.get("id") if isinstance(raw, dict) else None
     plan_id = str(plan_id) if isinstance(plan_id, (str, int)) and not isinstance(plan_id, bool) else str(index)

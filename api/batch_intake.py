@@ -29,7 +29,7 @@ from api.schemas import BatchPlan
 from api.schemas.requests import MAX_BATCH_PLANS
 from capplan.errors import InvalidRequest
 from capplan.plan_fields import FIELD_OF_COLUMN
-from jobs.compact import FAST, pack
+from jobs.compact import pack_fast
 from jobs.job_request import PlanEntry
 
 
@@ -81,7 +81,7 @@ class PackedBatch:
 
     def _pack(self) -> None:
         offset = len(self.chunks) * self.chunk_size
-        self.chunks.append(pack({"offset": offset, "plans": self._entries}, FAST))
+        self.chunks.append(pack_fast({"offset": offset, "plans": self._entries}))
         self._entries = []
 
     def finish(self) -> "PackedBatch":

@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from api.batch_rows import csv_plans
 from api.job_requests import batch_entries, failed_entry, plan_entry
-from api.schemas.errors import invalid
 from api.json_body import parsed_json
 from api.schemas import BatchPlan
+from api.schemas.errors import invalid
 from api.schemas.requests import MAX_BATCH_PLANS
 from capplan.errors import InvalidRequest
 from capplan.plan_fields import FIELD_OF_COLUMN
@@ -102,9 +102,11 @@ class PackedBatch:
 
 def _renamed(error: dict, columns: dict[str, str]) -> dict:
     """A plan's error with its fields named as the client's columns name them (last_timestamp, not timestamp)."""
-    fields = {columns.get(path.split("[", 1)[0], path.split("[", 1)[0]) + path[len(path.split("[", 1)[0]):]: why
-              for path, why in error["fields"].items()}
-    return invalid(fields).as_dict() | {"code": error["code"]}
+    fields = {}
+    for path, why in error["fields"].items():
+        root = path.split("[", 1)[0].split(".", 1)[0]
+        fields[columns.get(root, root) + path[len(root):]] = why
+    return {**invalid(fields).as_dict(), "code": error["code"]}
 
 
 def _canonical(value) -> bytes:
@@ -154,8 +156,9 @@ def _whole_body(data: bytes, fresh: PackedBatch) -> PackedBatch:
 
 def pack_csv_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
     """The plans of a CSV body, a row each; a row's error names its plan and its column."""
-    columns = {field: column for column, field in FIELD_OF_COLUMN.items()}
-    for raw, problem in csv_plans(data):
+    header, rows = csv_plans(data)
+    columns = {FIELD_OF_COLUMN[name]: name for name in header if name in FIELD_OF_COLUMN}
+    for raw, problem in rows:
         if batch.total == MAX_BATCH_PLANS:
             raise InvalidRequest.field("plans", f"must have at most {MAX_BATCH_PLANS} items (rows)")
         if problem:

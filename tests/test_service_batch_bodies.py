@@ -94,3 +94,20 @@ def test_bad_gzip_is_400_and_an_unknown_type_415(live_stack):
     assert bad.status == 400 and "gzip" in bad.json()["error"]["fields"]["body"]
     xml = http("POST", live_stack.base_url + PATH, b"<plans/>", headers={"Content-Type": "application/xml"})
     assert xml.status == 415 and "text/csv" in xml.json()["error"]["message"]
+
+
+def _chunked(stack, pieces, content_type="application/json", encoding=None) -> bytes:
+    """A chunked upload (no Content-Length) written to the socket; the answer's status line and headers."""
+    head = (f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
+            + (f"Content-Encoding: {encoding}\r\n" if encoding else "") + "Connection: close\r\n\r\n").encode()
+    body = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+    return _raw_request(stack, head, body)
+
+
+def test_a_chunked_batch_is_read_and_one_past_the_limit_is_413(live_stack):
+    data = gzip.compress(json.dumps({"plans": _plans()}).encode())
+    accepted = _chunked(live_stack, [data[i:i + 1000] for i in range(0, len(data), 1000)], encoding="gzip")
+    assert accepted.startswith(b"HTTP/1.1 202"), accepted[:300]
+    spaces = b" " * (1 << 20)
+    refused = _chunked(live_stack, [b'{"plans": ['] + [spaces] * 64)      # 11 bytes past the 64 MiB limit
+    assert refused.startswith(b"HTTP/1.1 413"), refused[:300]

@@ -40,13 +40,8 @@ def _gunzipped(stream, limit: int) -> bytes:
     """Each gzip member in turn (concatenated members are one file to gzip), inflated up to ``limit``."""
     out = bytearray()
     inflate = zlib.decompressobj(GZIP_WBITS)
-    pending, read_any = b"", False
-    while True:
-        if not pending:
-            pending = stream.read(PIECE)
-            if not pending:
-                break
-            read_any = True
+    pending = b""
+    while pending or (pending := stream.read(PIECE)):
         try:
             out += inflate.decompress(pending, limit + 1 - len(out))
         except zlib.error:
@@ -56,13 +51,9 @@ def _gunzipped(stream, limit: int) -> bytes:
         pending = inflate.unconsumed_tail
         if inflate.eof:
             pending = inflate.unused_data
-            if pending.strip(b"\0"):             # another member follows (trailing zeros are padding)
-                inflate = zlib.decompressobj(GZIP_WBITS)
-            else:
-                pending = b""
-                while stream.read(PIECE):        # padding to the end: read, for the connection's sake
+            if not pending.strip(b"\0"):         # the end, or zeros gzip pads a file with
+                while stream.read(PIECE):        # read to the end, so the connection can answer
                     pass
                 return bytes(out)
-    if not read_any or not inflate.eof:
-        raise InvalidRequest.field("body", "is not valid gzip: it ends before the compressed data does")
-    return bytes(out)
+            inflate = zlib.decompressobj(GZIP_WBITS)
+    raise InvalidRequest.field("body", "is not valid gzip: it ends before the compressed data does")

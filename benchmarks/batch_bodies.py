@@ -2,10 +2,10 @@
 
 Starts a real Redis, --workers Celery worker processes (one per core: the target machine has 2) and the API
 under gunicorn, as deployed (tests/live_stack.py). For each body: the time to submit (the POST until its
-202), the time to finish (the POST until the job succeeded), and the peak RSS of each worker process tree,
-sampled every 50 ms, beside the targets (and the API's peak RSS: the plans are never all objects there). Inline JSON is today's path: under the 2 MB MAX_CONTENT_LENGTH it
-held at most as many plans as `largest_inline` finds, so it is timed at that size and, with the limit
-raised (the batch endpoint now reads up to MAX_BATCH_BYTES), at the full size. With --today-src (a copy of
+202), the time to finish (the POST until the job succeeded), and the peak RSS of the worker process trees,
+sampled every 50 ms, beside the targets; and the API's peak RSS (the plans are never all objects there).
+Inline JSON is today's path: under the 2 MB MAX_CONTENT_LENGTH it held at most as many plans as
+`largest_inline` finds, so it is timed at that size and, with the limit raised (the batch endpoint now reads up to MAX_BATCH_BYTES), at the full size. With --today-src (a copy of
 the code before batch bodies, e.g. `git archive main | tar -x -C DIR`), inline JSON is also sent to that
 code's API, on the same Redis and workers, with its MAX_CONTENT_LENGTH raised to fit. Prints figures;
 asserts nothing.
@@ -162,8 +162,9 @@ def main() -> int:
     ]
     del plans
     print(f"{args.plans:,} plans x {args.hours} h: inline JSON {len(inline) / 1e6:.1f} MB, gzip JSON "
-          f"{len(bodies[2][1]) / 1e6:.1f} MB, CSV {len(csv_body) / 1e6:.1f} MB, gzip CSV {len(bodies[4][1]) / 1e6:.1f} MB;"
-          f" {args.workers} worker processes, {psutil.cpu_count()} cores here")
+          f"{len(bodies[2][1]) / 1e6:.1f} MB, CSV {len(csv_body) / 1e6:.1f} MB, gzip CSV "
+          f"{len(bodies[4][1]) / 1e6:.1f} MB; {args.workers} worker processes, {psutil.cpu_count()} cores here, "
+          f"load average {os.getloadavg()[0]:.1f}")
     stack = LiveStack(workers=args.workers, gunicorn_threads=8, settings={"LOG_LEVEL": "WARNING"})
     rows, today_api = [], None
     try:

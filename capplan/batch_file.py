@@ -75,15 +75,18 @@ def _plan_row(line: int, cells: list[str], columns: list[str | None], zone: Zone
     for name, text in values.items():
         if name is None or not text:
             if name in REQUIRED_COLUMNS and not (name == "current_load" and values.get("history")):
-                errors.append(f"column {name} is empty (required{' without a history' if 'history' in values else ''})")
+                unless = " without a history" if "history" in values else ""
+                errors.append(f"column {name} is empty (required{unless})")
             continue
         try:
             plan[FIELD_OF_COLUMN.get(name, name)] = _value(name, text, zone)
         except HourError as e:
             errors.append(f"column {name}: {e}")
-        except ValueError as e:
-            reason = REASONS.get(BATCH_COLUMNS[name]) or str(e)
-            errors.append(f"column {name}: {text!r} {reason}" if name != "history" else f"column {name}: {e}")
+        except ValueError as e:            # a history names its bad value itself
+            why = str(e) if BATCH_COLUMNS[name] == "history" else f"{text!r} {REASONS[BATCH_COLUMNS[name]]}"
+            errors.append(f"column {name}: {why}")
+    if "current_load" not in values and not values.get("history"):
+        errors.append("column history is empty (required without a current_load column)")
     if errors:
         return PlanRow(line, plan_id, None, "; ".join(errors))
     return PlanRow(line, plan_id, plan, None)

@@ -182,7 +182,9 @@ SPEC = {
                            "inflated. Each plan is checked alone: a bad one fails alone, in its own result.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")},
                                                           "text/csv": {"schema": BATCH_CSV}}},
-            "responses": {**ASYNC, **ERRORS, **BATCH_ERRORS}}},
+            "responses": {"200": _json({"type": "object"}, "an Idempotency-Key replayed after its batch "
+                                           "finished: the batch's result (Idempotent-Replayed: true)"),
+                          **ASYNC, **ERRORS, **BATCH_ERRORS}}},
         "/api/jobs/{job_id}": {
             "get": {"summary": "job status and result", "operationId": "getJob", "parameters": [JOB_ID],
                     "responses": {"200": _json(_ref("Job")), **NOT_FOUND, **UNAUTHORIZED}},

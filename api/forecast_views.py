@@ -1,13 +1,15 @@
 """Endpoints that forecast: validate, submit, answer (sync 200 or 202 job)."""
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from api.auth import owner
 from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_job, replay, submit
-from api.job_requests import REQUEST_MODELS, batch_entries, job_request, validated
+from api.batch_body import batch_bytes
+from api.batch_intake import PackedBatch, pack_csv_batch, pack_json_batch
+from api.job_requests import REQUEST_MODELS, job_request, validated
 from api.json_body import json_body
 from jobs.store import new_job_id
 
@@ -37,29 +39,36 @@ for _kind, _path in FORECASTING_ENDPOINTS.items():
 
 @bp.post("/api/capacity/batch")
 def batch():
-    """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400."""
-    body = json_body()
+    """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400.
+
+    The body is JSON or CSV, gzipped or not (api.batch_body), up to MAX_BATCH_BYTES; its plans are checked
+    and packed into chunks as they are parsed (api.batch_intake).
+    """
     service = job_service()
-    plans = batch_entries(body, service.validation_context)
+    settings = service.settings
+    data = batch_bytes(settings.MAX_BATCH_BYTES)
+    reader = pack_csv_batch if request.mimetype == "text/csv" else pack_json_batch
+    plans = reader(data, PackedBatch(settings.BATCH_CHUNK_SIZE, request.path,
+                                     digesting="Idempotency-Key" in request.headers,
+                                     context=service.validation_context))
+    del data                                     # the request's bytes go; only the packed chunks stay
     job_id = new_job_id()
-    earlier = claim_job(body, job_id)
+    earlier = claim_job(None, job_id, digest=plans.digest)
     if earlier is not None:
         return replay(earlier, None)
-    size = service.settings.BATCH_CHUNK_SIZE
-    chunks = [{"offset": i, "plans": plans[i:i + size]} for i in range(0, len(plans), size)]
+    chunks = len(plans.chunks)
     pipe = service.redis.pipeline(transaction=False)
     # Plans of each series a query returns: only a worker learns how many, so one expands them first.
-    expands = any("plan_per_series" in plan.get("request", {}).get("source", {}) for plan in plans)
-    summary = {"plans": len(plans), "chunks": len(chunks), **({"expands": True} if expands else {})}
-    service.store.create("batch", summary, request_id=g.request_id, total=len(plans), job_id=job_id, pipe=pipe,
+    summary = {"plans": plans.total, "chunks": chunks, **({"expands": True} if plans.expands else {})}
+    service.store.create("batch", summary, request_id=g.request_id, total=plans.total, job_id=job_id, pipe=pipe,
                          tenant=owner())
-    service.store.store_chunks(job_id, chunks, pipe)
-    service.store.store_plan_ids(job_id, [plan["id"] for plan in plans], pipe)
+    service.store.store_packed_chunks(job_id, plans.chunks, pipe)
+    service.store.store_plan_ids(job_id, plans.plan_ids, pipe)
     pipe.execute()
     count_job_created("batch")
     with service.failing_jobs_on_error([job_id]):
-        if expands:
-            service.publish_expansion(job_id, len(chunks))
+        if plans.expands:
+            service.publish_expansion(job_id, chunks)
         else:
-            service.publish_batch(job_id, len(chunks))
+            service.publish_batch(job_id, chunks)
     return accepted(job_id, **summary, results_url=f"/api/jobs/{job_id}/results")

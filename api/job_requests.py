@@ -67,7 +67,7 @@ def batch_entries(body, context: dict | None = None) -> list[PlanEntry]:
     """
     try:
         plans = BatchRequest.model_validate(body, context=context).plans
-        return [_entry(i, plan) for i, plan in enumerate(plans)]
+        return [plan_entry(i, plan) for i, plan in enumerate(plans)]
     except ValidationError as e:
         errors = e.errors(include_url=False)
     by_plan: dict[int, list[dict]] = defaultdict(list)
@@ -83,14 +83,16 @@ def batch_entries(body, context: dict | None = None) -> list[PlanEntry]:
     plans = body["plans"]
     good = [i for i in range(len(plans)) if i not in by_plan]
     valid = dict(zip(good, _PLANS.validate_python([plans[i] for i in good], context=context)))
-    return [_entry(i, valid[i]) if i in valid else _failed(i, plans[i], by_plan[i]) for i in range(len(plans))]
+    return [plan_entry(i, valid[i]) if i in valid else failed_entry(i, plans[i], by_plan[i])
+            for i in range(len(plans))]
 
 
-def _entry(index: int, plan: BatchPlan) -> PlanEntry:
+def plan_entry(index: int, plan: BatchPlan) -> PlanEntry:
+    """A checked plan as a chunk carries it: its id (its index without one) and its normalised job."""
     return {"id": str(index if plan.id is None else plan.id), "request": job_request("analysis", plan)}
 
 
-def _failed(index: int, raw, errors: list[dict]) -> PlanEntry:
+def failed_entry(index: int, raw, errors: list[dict]) -> PlanEntry:
     """A plan's error; its fields are named within the plan (``current_capacity``), as its result shows it."""
     plan_id = raw.get("id") if isinstance(raw, dict) else None
     plan_id = str(plan_id) if isinstance(plan_id, (str, int)) and not isinstance(plan_id, bool) else str(index)

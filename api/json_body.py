@@ -10,7 +10,11 @@ from capplan.errors import InvalidRequest
 
 def json_body():
     """The parsed body; one that is not JSON, or nested past the parser's recursion limit, is a 400."""
-    data = request.get_data(cache=True)          # over MAX_CONTENT_LENGTH: 413
+    return parsed_json(request.get_data(cache=True))          # over MAX_CONTENT_LENGTH: 413
+
+
+def parsed_json(data: bytes):
+    """``data`` parsed, or the 400 naming the body."""
     try:
         return json.loads(data)
     except RecursionError:                       # thousands of nested brackets

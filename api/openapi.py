@@ -49,6 +49,16 @@ PREFER = {"name": "Prefer", "in": "header", "schema": {"type": "string"},
           "description": "respond-async: always 202; wait=N: wait up to N s (RFC 7240)"}
 IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"},
                "description": "same key and body: the same job; same key, other body: 409"}
+CONTENT_ENCODING = {"name": "Content-Encoding", "in": "header", "schema": {"enum": ["gzip", "identity"]},
+                    "description": "gzip: the body is gzipped; it is inflated as it is read"}
+BATCH_CSV = {"type": "string", "description": "a header row naming the columns (id, current_capacity, current_load, "
+             "hours_ahead, history, last_timestamp and the plan options), then one plan per row",
+             "examples": ["id,current_capacity,history,last_timestamp\nweb,5000,610 640 700,2024-01-15T10:00:00\n"]}
+BATCH_ERRORS = {
+    "400": _json(_ref("Error"), "invalid input (a bad envelope, CSV header or gzip); error.fields names each field"),
+    "413": _json(_ref("Error"), "the body, or what it inflates to, is larger than MAX_BATCH_BYTES"),
+    "415": _json(_ref("Error"), "the body was not sent as application/json or text/csv, or with a "
+                                "Content-Encoding other than gzip")}
 JOB_ID = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
@@ -215,10 +225,16 @@ SPEC = {
                                                  "RecommendationsResponse"),
         "/api/capacity/analyze": _submit("full capacity analysis", AnalysisRequest, "AnalysisResponse"),
         "/api/capacity/batch": {"post": {
-            "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")}}},
-            "responses": {"200": _json({"type": "object"}, "a replayed Idempotency-Key of a finished batch: its "
-                                                           "result (the portfolio summary)"), **ASYNC, **ERRORS}}},
+            "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY, CONTENT_ENCODING],
+            "description": "The plans as JSON or as CSV (the columns of `capplan batch` files, one plan per row, "
+                           "`history` as space-separated hourly loads ending at `last_timestamp`), either one "
+                           "optionally gzipped (Content-Encoding: gzip); up to MAX_BATCH_BYTES (64 MB) once "
+                           "inflated. Each plan is checked alone: a bad one fails alone, in its own result.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("BatchRequest")},
+                                                          "text/csv": {"schema": BATCH_CSV}}},
+            "responses": {"200": _json({"type": "object"}, "an Idempotency-Key replayed after its batch "
+                                           "finished: the batch's result (Idempotent-Replayed: true)"),
+                          **ASYNC, **ERRORS, **BATCH_ERRORS}}},
         "/api/jobs/{job_id}": {
             "get": {"summary": "job status and result", "operationId": "getJob", "parameters": [JOB_ID],
                     "responses": {"200": _json(_ref("Job")), **NOT_FOUND, **UNAUTHORIZED}},

@@ -8,15 +8,20 @@ A body with a Content-Length over MAX_CONTENT_LENGTH is refused by Werkzeug (`ge
 chunked body has no length: Werkzeug wraps it in a LimitedStream that stops reading at the limit without
 an error (`LimitedStream.readall`), and only raises RequestEntityTooLarge on a read after that, which the
 views never make; the body would reach them cut short. So it is read here, and one more byte decides.
+
+An endpoint in BODY_LIMITS has its own limit, a setting's value, in place of MAX_CONTENT_LENGTH, and reads
+its body itself in bounded pieces (api.batch_body), chunked or not.
 """
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from capplan.errors import ServiceError
 
 MAX_URL_BYTES = 4096   # the longest real URL (a batch's results page) is under 200 bytes
+# endpoint -> the setting that bounds its body
+BODY_LIMITS = {"forecasts.batch": "MAX_BATCH_BYTES"}
 
 
 class UrlTooLong(ServiceError):
@@ -37,9 +42,18 @@ def refuse_long_url() -> None:
         raise UrlTooLong(f"the URL is longer than {MAX_URL_BYTES} bytes", {"url": f"at most {MAX_URL_BYTES} bytes"})
 
 
+def apply_body_limit() -> None:
+    """The endpoint's own body limit, when it has one (Flask reads ``request.max_content_length`` per request)."""
+    setting = BODY_LIMITS.get(request.endpoint or "")
+    if setting is not None:
+        request.max_content_length = getattr(current_app.config["CAPPLAN"], setting)
+
+
 def refuse_chunked_body_over_limit() -> None:
     limit = request.max_content_length
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.endpoint in BODY_LIMITS:
+        return                            # it reads its body in pieces, and counts them
     if limit is None or request.content_length is not None or not chunked:
         return
     body = request.get_data(cache=True)   # stops at the limit; the views read this cached copy
@@ -49,4 +63,5 @@ def refuse_chunked_body_over_limit() -> None:
 
 def init_request_limits(app: Flask) -> None:
     app.before_request(refuse_long_url)
+    app.before_request(apply_body_limit)
     app.before_request(refuse_chunked_body_over_limit)

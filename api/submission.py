@@ -58,16 +58,18 @@ def finished(done: dict, job_id: str):
     return response
 
 
-def claim_job(body: dict, job_id: str) -> str | None:
+def claim_job(body: dict | None, job_id: str, digest: str | None = None) -> str | None:
     """The earlier job of a replayed Idempotency-Key (the caller's tenant's keys only); else admit ``job_id``.
 
-    A new job is admitted under its tenant's caps; when refused, the key is let go again.
+    A new job is admitted under its tenant's caps; when refused, the key is let go again. ``digest`` stands
+    for the body where the view never held it whole (a batch).
     """
     key = request.headers.get("Idempotency-Key")
     store = job_service().store
     if key:
         try:
-            earlier = store.claim_idempotency_key(key, {"path": request.path, "body": body}, job_id, owner())
+            earlier = store.claim_idempotency_key(key, {"path": request.path, "body": body}, job_id, owner(),
+                                                  digest=digest)
         except IdempotencyConflict as e:
             raise ServiceError("Idempotency-Key was used with a different request body",
                                {"Idempotency-Key": f"already names job {e.job_id} with another body"},

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from capplan.hours import HourError, api_text, parse_hour
-from capplan.local_input import LocalInputError, did_you_mean, read_text
-from capplan.plan_fields import BATCH_COLUMNS, REASONS, REQUIRED_COLUMNS, convert
+from capplan.local_input import LocalInputError, read_text
+from capplan.plan_fields import BATCH_COLUMNS, FIELD_OF_COLUMN, REASONS, REQUIRED_COLUMNS, convert, header_problems
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,12 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
 def _check_header(path: str, line: int, header: list[str], rows) -> list[str | None]:
     """The field of each column (None for a nameless, empty column); every problem is reported at once."""
     names = [name.lower() for name in header]
-    unknown = [h for h, n in zip(header, names) if n and n not in BATCH_COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    problems = [f"unknown column {h!r}{did_you_mean(h, BATCH_COLUMNS, prefer=missing)}" for h in unknown]
-    problems += [f"column {n!r} appears {names.count(n)} times" for n in dict.fromkeys(names)
-                 if n and names.count(n) > 1]
+    found = header_problems(names)
+    problems = [why for name, why in found.items() if not why.startswith("missing")]
     for i, name in enumerate(names):
         if not name and any(i < len(cells) and cells[i] for _, cells in rows):
             problems.append(f"column {i + 1} has values but no name in the header")
-    problems += [f"missing column {name!r} (required)" for name in missing]
+    problems += [why for why in found.values() if why.startswith("missing")]
     if problems:
         raise LocalInputError(f"{path}: line {line} (the header) does not name the plan's columns; "
                               "nothing was submitted\n  " + "\n  ".join(problems)
@@ -77,15 +74,19 @@ def _plan_row(line: int, cells: list[str], columns: list[str | None], zone: Zone
     plan, errors = {}, []
     for name, text in values.items():
         if name is None or not text:
-            if name in REQUIRED_COLUMNS:
-                errors.append(f"column {name} is empty (required)")
+            if name in REQUIRED_COLUMNS and not (name == "current_load" and values.get("history")):
+                unless = " without a history" if "history" in values else ""
+                errors.append(f"column {name} is empty (required{unless})")
             continue
         try:
-            plan[name] = _value(name, text, zone)
+            plan[FIELD_OF_COLUMN.get(name, name)] = _value(name, text, zone)
         except HourError as e:
             errors.append(f"column {name}: {e}")
-        except ValueError:
-            errors.append(f"column {name}: {text!r} {REASONS[BATCH_COLUMNS[name]]}")
+        except ValueError as e:            # a history names its bad value itself
+            why = str(e) if BATCH_COLUMNS[name] == "history" else f"{text!r} {REASONS[BATCH_COLUMNS[name]]}"
+            errors.append(f"column {name}: {why}")
+    if "current_load" not in values and not values.get("history"):
+        errors.append("column history is empty (required without a current_load column)")
     if errors:
         return PlanRow(line, plan_id, None, "; ".join(errors))
     return PlanRow(line, plan_id, plan, None)

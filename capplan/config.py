@@ -45,6 +45,9 @@ class Settings:
     FORECAST_SERVING: str = ""
     LOG_LEVEL: str = "INFO"
     MAX_CONTENT_LENGTH: int = 2 * 1024 * 1024
+    # POST /api/capacity/batch reads up to this many bytes of plans (after gzip is undone; the upload is held
+    # to it too), in place of MAX_CONTENT_LENGTH: 10,000 plans with four weeks of hourly history fit.
+    MAX_BATCH_BYTES: int = 64 * 1024 * 1024
     # Pickled scalers of the original service's model load only when listed in a manifest
     # beside them or when this is true (a pickle runs code when it is loaded).
     ALLOW_UNSAFE_PICKLE: bool = False
@@ -142,6 +145,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError(f"TASK_TIME_LIMIT must stay under RabbitMQ's consumer_timeout ({RABBITMQ_CONSUMER_TIMEOUT_S} s)")
     if min(settings.SYNC_MAX_HOURS, settings.SYNC_WAIT_S, settings.SYNC_MAX_WAITING) < 0 or settings.RESULT_TTL <= 0:
         raise ConfigError("SYNC_MAX_HOURS, SYNC_WAIT_S and SYNC_MAX_WAITING must be >= 0 and RESULT_TTL > 0")
+    if settings.MAX_BATCH_BYTES <= 0:
+        raise ConfigError("MAX_BATCH_BYTES must be > 0")
     if min(settings.MAX_JOBS_PER_TENANT, settings.MAX_STORED_BYTES_PER_TENANT) < 0:
         raise ConfigError("MAX_JOBS_PER_TENANT and MAX_STORED_BYTES_PER_TENANT must be >= 0 (0: no cap)")
     return settings

@@ -122,9 +122,11 @@ class JobStore:
     def idempotency_key(key: str, tenant: str = "") -> str:
         return f"{PREFIX}idem:{tenant + ':' if tenant else ''}{hashlib.sha256(key.encode()).hexdigest()}"
 
-    def claim_idempotency_key(self, key: str, body: Any, job_id: str, tenant: str = "") -> str | None:
-        """Bind ``key`` to ``job_id``; return the earlier job id when the key was used with this body."""
-        digest = body_digest(body)
+    def claim_idempotency_key(self, key: str, body: Any, job_id: str, tenant: str = "",
+                              digest: str | None = None) -> str | None:
+        """Bind ``key`` to ``job_id``; return the earlier job id when the key was used with this body (or the
+        body whose ``body_digest`` is ``digest``: a batch digests its plans as it reads them)."""
+        digest = digest or body_digest(body)
         idem = self.idempotency_key(key, tenant)
         if self.redis.set(idem, json.dumps({"job_id": job_id, "body_sha256": digest}), nx=True, ex=self.ttl):
             return None
@@ -240,8 +242,12 @@ class JobStore:
 
     # --- batches ----------------------------------------------------------------------------
     def store_chunks(self, job_id: str, chunks: list[dict], pipe) -> None:
+        self.store_packed_chunks(job_id, [pack(chunk) for chunk in chunks], pipe)
+
+    def store_packed_chunks(self, job_id: str, chunks: list[str], pipe) -> None:
+        """Chunks already packed (jobs.compact), as the API packs each while it reads the rest."""
         for i, chunk in enumerate(chunks):
-            pipe.set(self.key(job_id, f":chunk:{i}"), pack(chunk), ex=self.ttl)
+            pipe.set(self.key(job_id, f":chunk:{i}"), chunk, ex=self.ttl)
 
     def store_plan_ids(self, job_id: str, plan_ids: list[str], pipe) -> None:
         """The index of each batch plan's id, in plan order: a plan's schedule is asked for by its id."""

@@ -177,7 +177,7 @@ def test_a_batch_whose_rows_all_fail_here_sends_nothing_and_exits_2(service, tmp
 
 @pytest.mark.parametrize("header, expected", [
     ("id,current_capacity,curent_load", ["unknown column 'curent_load' (did you mean 'current_load'?)",
-                                         "missing column 'current_load' (required)"]),
+                                         "missing column 'current_load' (required without a history column)"]),
     ("id,capacity,current_load", ["unknown column 'capacity' (did you mean 'current_capacity'?)"]),
     ("id,current_capacity,current_load,unit_capacty",
      ["unknown column 'unit_capacty' (did you mean 'unit_capacity'?)"]),

@@ -45,6 +45,17 @@ def test_batch_rows_keep_their_file_lines(tmp_path):
     assert rows[1].plan == {"id": "next", "current_capacity": -1.0, "current_load": 1.0}   # the service judges -1
 
 
+def test_batch_histories_are_read_with_their_last_hour_in_the_zone(tmp_path):
+    path = tmp_path / "plans.csv"
+    path.write_text("id,current_capacity,history,last_timestamp\nweb,10,5 6.5 7,2024-06-02T23\nbad,10,5 x 7,\n"
+                    "none,10,,\n")
+    rows = read_plans(str(path), PARIS)
+    assert rows[0].plan == {"id": "web", "current_capacity": 10.0, "history": [5.0, 6.5, 7.0],
+                            "timestamp": "2024-06-02T21:00:00"}          # the API's field, in UTC
+    assert rows[1].error == "column history: value 2, 'x', is not a number"
+    assert rows[2].error == "column history is empty (required without a current_load column)"
+
+
 def test_batch_timestamps_are_read_in_the_zone_and_dst_hours_refused(tmp_path):
     path = tmp_path / "plans.csv"
     path.write_text("current_capacity,current_load,timestamp\n10,5,2024-06-02T23\n10,5,2024-03-31T02\n")

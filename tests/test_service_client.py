@@ -86,3 +86,31 @@ def test_client_reports_bad_local_input_without_a_traceback(command, make_args, 
 def _write(path, text: str) -> str:
     path.write_text(text)
     return str(path)
+
+
+def test_batch_sends_a_large_file_gzipped(live_stack, capsys, tmp_path, monkeypatch):
+    """A file of four-week histories is over GZIP_OVER_BYTES as JSON: it goes gzipped, and the API reads it."""
+    import urllib.request
+
+    from capplan.service_client import GZIP_OVER_BYTES
+
+    sent = []
+    real_urlopen = urllib.request.urlopen
+
+    def recording(req, *args, **kwargs):          # the real request goes through; its headers are noted
+        sent.append((req.full_url, dict(req.header_items()), len(req.data or b"")))
+        return real_urlopen(req, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", recording)
+    plans = tmp_path / "plans.csv"
+    rows = [f"svc-{i},{4000 + i},48,{' '.join(f'{800 + (h * 7 + i) % 400}.5' for h in range(672))},2024-01-15T10"
+            for i in range(250)]
+    plans.write_text("id,current_capacity,hours_ahead,history,last_timestamp\n" + "\n".join(rows) + "\n")
+    assert plans.stat().st_size > GZIP_OVER_BYTES
+    out = tmp_path / "results.csv"
+    assert main(["batch", "--url", live_stack.base_url, "--tz", "UTC", str(plans), "--out", str(out)]) == 0
+    posted = [(headers, size) for url, headers, size in sent if url.endswith("/api/capacity/batch")]
+    assert len(posted) == 1 and posted[0][0].get("Content-encoding") == "gzip"
+    assert posted[0][1] < plans.stat().st_size / 2
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 250 and all(r["success"] == "True" for r in rows)

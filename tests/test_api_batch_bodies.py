@@ -104,7 +104,7 @@ def test_a_csv_row_gets_what_the_same_plan_in_json_gets(app):
         _, from_csv = _entries(_csv(plans, columns), pack_csv_batch)
         _, from_json = _entries(json.dumps({"plans": plans}).encode())
     assert from_csv == from_json
-    assert from_csv[2]["error"]["fields"] == {"current_capacity": "must be > 0"}
+    assert from_csv[2]["error"]["fields"] == {"current_capacity": "must be >= 1e-06"}
 
 
 def test_a_bad_csv_row_fails_alone_naming_its_plan_and_column(app):

@@ -24,7 +24,8 @@ FORECASTING_ENDPOINTS = {
 def _forecasting_view(kind: str):
     def view():
         body = json_body()
-        return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body)), body)
+        context = job_service().validation_context
+        return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body, context)), body)
 
     view.__doc__ = f"POST a {kind} request: 200 with the body when it finishes in time, else 202 with the job."
     return view
@@ -38,8 +39,9 @@ for _kind, _path in FORECASTING_ENDPOINTS.items():
 def batch():
     """Always a job: each plan is checked here, and a bad one fails alone (its own result), not with a 400."""
     body = json_body()
-    plans = batch_entries(body)
     service = job_service()
+    plans = batch_entries(body, service.validation_context)
+    notify = list(dict.fromkeys(body.get("notify") or ()))    # valid: batch_entries refused a bad one
     job_id = new_job_id()
     earlier = claim_job(body, job_id)
     if earlier is not None:
@@ -47,7 +49,8 @@ def batch():
     size = service.settings.BATCH_CHUNK_SIZE
     chunks = [{"offset": i, "plans": plans[i:i + size]} for i in range(0, len(plans), size)]
     pipe = service.redis.pipeline(transaction=False)
-    service.store.create("batch", {"plans": len(plans), "chunks": len(chunks)}, request_id=g.request_id,
+    request = {"plans": len(plans), "chunks": len(chunks), **({"notify": notify} if notify else {})}
+    service.store.create("batch", request, request_id=g.request_id,
                          total=len(plans), job_id=job_id, pipe=pipe, tenant=owner())
     service.store.store_chunks(job_id, chunks, pipe)
     pipe.execute()

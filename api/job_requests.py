@@ -18,10 +18,10 @@ REQUEST_MODELS: dict[str, type[ForecastRequest]] = {
 _PLANS = TypeAdapter(list[BatchPlan])
 
 
-def validated(model: type[BaseModel], body) -> BaseModel:
-    """``body`` as ``model``; else one 400 naming every bad field."""
+def validated(model: type[BaseModel], body, context: dict | None = None) -> BaseModel:
+    """``body`` as ``model``; else one 400 naming every bad field. ``context``: api.schemas.notify's."""
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except ValidationError as e:
         raise validation_error(e, model) from None
 
@@ -43,17 +43,20 @@ def job_request(kind: str, request: ForecastRequest) -> JobRequest:
                        "gaps_filled": history.gaps_filled if history else 0, "timestamp_assumed": assumed}
     if kind != "forecast":
         job["plan"] = given_options(request)
+    if getattr(request, "notify", None):
+        job["notify"] = list(dict.fromkeys(request.notify))   # a target named twice is told once
     return job
 
 
-def batch_entries(body) -> list[PlanEntry]:
+def batch_entries(body, context: dict | None = None) -> list[PlanEntry]:
     """Every plan of a batch, normalised; a bad plan carries its error (all its bad fields), to fail alone.
 
-    A bad envelope (no plans, too many, an unknown key) is one 400. The common case, every plan good, is
+    A bad envelope (no plans, too many, an unknown key, a bad `notify`) is one 400. The common case, every plan good, is
     one validation call; with bad plans, the good ones are validated once more, together.
     """
     try:
-        return [_entry(i, plan) for i, plan in enumerate(BatchRequest.model_validate(body).plans)]
+        return [_entry(i, plan) for i, plan in
+                enumerate(BatchRequest.model_validate(body, context=context).plans)]
     except ValidationError as e:
         errors = e.errors(include_url=False)
     by_plan: dict[int, list[dict]] = defaultdict(list)

@@ -14,6 +14,7 @@ from flask import current_app
 from api.dispatch import JobDispatcher
 from api.wait_slots import WaitSlots
 from capplan.config import Settings
+from connectors.targets import NOTIFY_KINDS, load_connectors
 from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
 from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_JOBS_TASK, create_celery,
@@ -39,6 +40,10 @@ class JobService:
         # The dispatcher's groups are waited for: they go to the interactive queue.
         self.dispatcher = JobDispatcher(partial(self.publish_jobs, waited_for=True), self._publish_failed)
         self.wait_slots = WaitSlots(settings.SYNC_MAX_WAITING)
+        # Read once, at start, as the keys are: a bad target stops the API before it serves anything.
+        self.connectors = load_connectors(settings.CAPPLAN_CONFIG)
+        self.validation_context = {"notify_targets": frozenset(
+            name for kind in NOTIFY_KINDS for name in self.connectors.names(kind))}
         self._sized_at = float("-inf")
 
     def publish_jobs(self, job_ids: list[str], waited_for: bool = False) -> None:

@@ -18,6 +18,7 @@ class JobRequest(TypedDict):
     gaps_filled: int                 # empty hours of a point history, interpolated
     timestamp_assumed: NotRequired[bool]  # no timestamp came: `timestamp` is the hour the API received it
     plan: NotRequired[dict]          # planning's Plan options, already checked; absent for a forecast
+    notify: NotRequired[list[str]]   # configured webhook or Alertmanager names to tell when the job ends
 
 
 class PlanEntry(TypedDict):

@@ -25,6 +25,10 @@ QUEUES = (INTERACTIVE_QUEUE, FORECAST_QUEUE, BATCH_QUEUE)
 WORKER_QUEUES = {"interactive": (INTERACTIVE_QUEUE,), "bulk": (FORECAST_QUEUE, BATCH_QUEUE)}
 RUN_JOBS_TASK = "capplan.run_jobs"
 BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
+NOTIFY_TASK = "capplan.notify"
+# Deliveries wait on other systems, not on the model: they go with the jobs nobody waits for, never
+# onto the interactive queue whose capacity is kept for requests that wait.
+NOTIFY_QUEUE = FORECAST_QUEUE
 
 
 def jobs_queue(waited_for: bool) -> str:
@@ -54,7 +58,8 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         broker_connection_retry_on_startup=True,
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=FORECAST_QUEUE,
-        task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE}},
+        task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE},
+                     NOTIFY_TASK: {"queue": NOTIFY_QUEUE}},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,

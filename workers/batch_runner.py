@@ -49,7 +49,9 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
               "method": output.method, "history_source": source, "assumptions": found, "confidence": level,
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
-              "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS}}
+              "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS},
+              "breach": shapes.plan_breach(request, output.p90,
+                                           analysis["recommendations"]["recommended_capacity"])}
     if analysis.get("cost") is not None:
         result["cost"] = analysis["cost"]
     return result
@@ -94,8 +96,10 @@ def portfolio(results: list[dict]) -> dict:
     return to_jsonable(build_portfolio([r["id"] for r in ok], analyses, top=20), strict=True)
 
 
-def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None) -> int:
-    """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored."""
+def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None,
+                    on_finished=None) -> int:
+    """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored. ``on_finished`` gets the job's
+    record if this chunk finished the job."""
     record = (store.load([job_id]) or [None])[0]
     if record is None or record["status"] not in OPEN:
         return 0                                          # cancelled, finished or expired: nothing to do
@@ -111,7 +115,8 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
         log.info("batch chunk done", extra={"chunk": chunk, "chunks": chunks, "plans": len(results),
                                              "finished_chunks": finished_chunks})
         if finished_chunks >= chunks:
-            close_batch(store, job_id, chunks, metrics)
+            if close_batch(store, job_id, chunks, metrics) and on_finished is not None:
+                on_finished([record])
         if metrics is not None:
             metrics.flush()
         return len(results)
@@ -120,9 +125,10 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
         request_id_var.set(None)
 
 
-def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> None:
+def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> bool:
     """Every chunk is stored: build the portfolio and finish the job; if the portfolio cannot be built the
-    job fails with that reason, and its per-plan results stay readable."""
+    job fails with that reason, and its per-plan results stay readable. True when this call finished it (a
+    chunk run twice closes the job once)."""
     everything = store.plan_results(job_id)
     failed = sum(1 for r in everything if not r.get("success"))
     results_url = f"/api/jobs/{job_id}/results"
@@ -140,3 +146,4 @@ def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> None
     store.drop_chunks(job_id, chunks)
     if metrics is not None and won:
         metrics.count_jobs("batch", status)
+    return won

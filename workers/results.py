@@ -91,3 +91,13 @@ def qualify_recommendation(recommendation: dict, level: str) -> None:
     """A recommendation built on a made-up history says so first, in its own message."""
     if level == "low":
         recommendation["message"] = f"{LOW_CONFIDENCE} {recommendation['message']}"
+
+
+def plan_breach(request: dict, p90, recommended_capacity: float | None) -> dict | None:
+    """The predicted breach of a planned request (planning.breach), from its forecast's p90 band."""
+    from planning import Plan
+    from planning.breach import predicted_breach
+
+    plan = Plan.from_dict(request["plan"])
+    start = datetime.strptime(request["timestamp"], TS_FORMAT) + timedelta(hours=1)
+    return predicted_breach(start, p90, plan.current_capacity, plan.scaling_threshold, recommended_capacity)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 
 import redis
 from celery import current_app, shared_task, signals
@@ -9,20 +10,26 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from capplan.config import Settings, load_settings
 from capplan.logs import configure_logging
+from connectors.delivery import RetryableDelivery
+from connectors.targets import Connectors, load_connectors
 from jobs.metrics import WorkerMetrics
-from jobs.queues import BATCH_CHUNK_TASK, RUN_JOBS_TASK
+from jobs.queues import BATCH_CHUNK_TASK, NOTIFY_QUEUE, NOTIFY_TASK, RUN_JOBS_TASK
 from jobs.store import OPEN, JobStore, redis_from_url
-from workers import model_holder, recovery, runner
+from workers import model_holder, notifications, recovery, runner
 from workers.batch_runner import run_batch_chunk
 
 log = logging.getLogger("capplan.worker")
 # Only a lost connection to Redis is worth retrying: the same input would fail the same way again.
 RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# A delivery is retried when the target was unreachable, too slow or answered 5xx; a 4xx, a missing
+# credential or an unknown target would fail the same way again.
+DELIVERY_RETRY_ON = (RetryableDelivery, *RETRY_ON)
 
 _queues: list[str] = []
 _heartbeat: model_holder.Heartbeat | None = None
 _store: JobStore | None = None
 _metrics: WorkerMetrics | None = None
+_connectors: Connectors | None = None
 
 
 def _settings() -> Settings:
@@ -71,11 +78,31 @@ def _child_stopping(**_kwargs) -> None:
         _heartbeat.join(timeout=2)
 
 
+def _targets() -> Connectors:
+    global _connectors
+    if _connectors is None:
+        _connectors = load_connectors(_settings().CAPPLAN_CONFIG)
+    return _connectors
+
+
+def _send_delivery(job_id: str, target: str) -> None:
+    current_app.send_task(NOTIFY_TASK, args=[job_id, target], queue=NOTIFY_QUEUE)
+
+
+def _announce(records: list[dict]) -> None:
+    """Queue the deliveries of jobs just finished; a job's end stands even when they cannot be queued."""
+    try:
+        notifications.announce(_job_store(), _send_delivery, records)
+    except Exception:  # noqa: BLE001 - the broker or Redis is down: the jobs' results are stored all the same
+        log.warning("notifications not queued", exc_info=True, extra={"job_ids": [r["job_id"] for r in records]})
+
+
 def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:
     store = _job_store()
-    open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in OPEN]
-    store.finish_many((job_id, "failed", {"code": code, "message": message, "status": status})
-                      for job_id in open_ids)
+    records = [r for r in store.load(job_ids) if r and r["status"] in OPEN]
+    won = store.finish_many((r["job_id"], "failed", {"code": code, "message": message, "status": status})
+                            for r in records)
+    _announce([r for r, ok in zip(records, won) if ok])
 
 
 @shared_task(name=RUN_JOBS_TASK, autoretry_for=RETRY_ON, retry_backoff=True, max_retries=5)
@@ -83,7 +110,7 @@ def run_jobs(job_ids: list[str]) -> int:
     """Forecast (and plan) a group of jobs in one network pass; idempotent per job id."""
     store = _job_store()
     try:
-        return runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics)
+        return runner.run_jobs(store, model_holder.get_forecaster(_settings()), job_ids, _metrics, _announce)
     except SoftTimeLimitExceeded:
         _fail_open_jobs(job_ids, "timeout", "the job ran past its time limit", 504)
         raise
@@ -101,7 +128,7 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
     store = _job_store()
     try:
         return run_batch_chunk(store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks,
-                               _metrics)
+                               _metrics, _announce)
     except SoftTimeLimitExceeded:
         _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
         raise
@@ -111,3 +138,21 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
         log.exception("batch chunk failed", extra={"job_id": job_id, "chunk": chunk})
         _fail_open_jobs([job_id], "chunk_failed", "a chunk of this batch failed; the batch was stopped", 500)
         raise
+
+
+# Retried by hand rather than with autoretry_for: Celery's retry_backoff is fixed when the task is defined,
+# and the first wait is a setting (NOTIFY_RETRY_BACKOFF_S) read at run time.
+@shared_task(name=NOTIFY_TASK, bind=True, max_retries=notifications.MAX_ATTEMPTS - 1)
+def notify(self, job_id: str, target: str) -> str:
+    """Tell ``target`` (a configured name) that job ``job_id`` ended; retried with exponential backoff."""
+    retries = self.request.retries
+    store = _job_store()
+    try:
+        return notifications.deliver(store, _targets(), job_id, target, attempt=retries + 1,
+                                     final=retries >= self.max_retries, metrics=_metrics)
+    except DELIVERY_RETRY_ON as e:
+        wait = notifications.backoff_s(_settings().NOTIFY_RETRY_BACKOFF_S, retries)
+        raise self.retry(exc=e, countdown=random.uniform(wait / 2, wait)) from None
+    finally:
+        if _metrics is not None:
+            _metrics.flush()

@@ -71,7 +71,7 @@ def deliver(store: JobStore, connectors: Connectors, job_id: str, name: str, att
     if target.kind == "alertmanager":
         if not breaches:
             return outcome("skipped", "skipped", None)
-        alerts = [breach_alert(b["plan"], b, record["finished_at"]) for b in breaches[:MAX_LISTED]]
+        alerts = [breach_alert(b["plan"], b, _rfc3339(record["finished_at"])) for b in breaches[:MAX_LISTED]]
         event_type, send = ALERT_NAME, lambda: send_alerts(target, alerts)
     else:
         event = job_event(record, breaches, name)

@@ -1,7 +1,6 @@
 """Events, signatures, alerts and one delivery at a time: a real Redis job store and a real HTTP receiver."""
 from __future__ import annotations
 
-import hashlib
 import json
 
 import pytest
@@ -12,26 +11,12 @@ from connectors.delivery import RetryableDelivery
 from connectors.targets import parse_connectors
 from connectors.webhooks import BREACH_PREDICTED, FINISHED, signature
 from jobs.notifications import NotificationLog
+from tests.signatures import hmac_sha256, verify
 from tests.webhook_receiver import WebhookReceiver
 from workers import notifications
 
 SECRET = "whsec-test-7f3a9c"
 HOURS = ["2024-01-15T11:00:00", "2024-01-15T12:00:00", "2024-01-15T13:00:00"]
-
-
-def hmac_sha256(key: bytes, message: bytes) -> str:
-    """RFC 2104 written out, apart from the hmac module that signs the events."""
-    block = 64
-    key = hashlib.sha256(key).digest() if len(key) > block else key
-    key = key.ljust(block, b"\0")
-    inner = hashlib.sha256(bytes(k ^ 0x36 for k in key) + message).digest()
-    return hashlib.sha256(bytes(k ^ 0x5c for k in key) + inner).hexdigest()
-
-
-def verify(headers: dict, body: bytes, secret: str) -> bool:
-    """The receiver's rule as docs/integrations.md states it: sha256= HMAC of "<timestamp>.<body>"."""
-    signed = headers["X-Capplan-Timestamp"].encode() + b"." + body
-    return headers["X-Capplan-Signature"] == "sha256=" + hmac_sha256(secret.encode(), signed)
 
 
 def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():

@@ -166,6 +166,21 @@ def test_a_batch_notifies_once_with_the_portfolios_breaches(notify_stack):
         assert {"web", "cache"} <= plans_alerted and "db" not in plans_alerted
 
 
+def test_a_synchronous_answer_still_notifies_and_keeps_its_job(notify_stack):
+    ns = notify_stack
+    ns.ops.reset()
+    reply = http("POST", ns.url + "/api/capacity/recommendations", {**BREACHING, "notify": ["ops"]})
+    assert reply.status == 200                              # answered in the request, no job id shown
+    ns.replies.append(reply.body)
+    (got,) = ns.ops.wait_for(1)
+    event = json.loads(got.body)
+    assert event["type"] == "io.capplan.capacity.breach_predicted" and verify(got.headers, got.body, SECRET)
+    (note,) = notes_when(ns, event["data"]["job_id"], settled)   # the event's link leads to the job
+    assert note["status"] == "delivered"
+    ttl = redis.Redis.from_url(ns.stack.redis_url).ttl(f"capplan:job:{event['data']['job_id']}")
+    assert ttl > 3600                                        # RESULT_TTL, not the minute of an unseen job
+
+
 def test_no_secret_or_target_address_in_records_responses_metrics_or_logs(notify_stack):
     ns = notify_stack
     client = redis.Redis.from_url(ns.stack.redis_url)

@@ -10,7 +10,6 @@ import json
 
 from jobs.store import NOTIFY_FIELD as FIELD_PREFIX, JobStore
 
-STATUSES = ("queued", "retrying", "delivered", "failed", "skipped")
 # Only while the job exists: a late delivery must not recreate an expired job as a key without expiry.
 RECORD = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

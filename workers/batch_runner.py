@@ -40,7 +40,8 @@ def _error(index: int, plan_id: str, error: dict) -> dict:
     return {"index": index, "id": plan_id, "success": False, "error": error}
 
 
-def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict) -> dict:
+def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict,
+                breach: dict | None = None) -> dict:
     """What a batch keeps per plan: the recommendation and risk, not the hourly series."""
     found = shapes.assumptions(request, output, source)
     level = shapes.confidence(found)
@@ -50,8 +51,7 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
               "schedule": {k: analysis["scaling_schedule"].get(k) for k in SCHEDULE_TOTALS},
-              "breach": shapes.plan_breach(request, output.p90,
-                                           analysis["recommendations"]["recommended_capacity"])}
+              "breach": breach}
     if analysis.get("cost") is not None:
         result["cost"] = analysis["cost"]
     return result
@@ -77,11 +77,17 @@ def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None)
         return results
     outputs = isolation.each(lambda forecast: forecast[0], forecasts, describe=ids)
     analyses = plan_requests("analysis", requests, outputs, ids)
-    kept = isolation.each(lambda entry, forecast, analysis: plan_result(*entry, *forecast, analysis),
-                          valid, forecasts, analyses, describe=ids)
+    breaches = isolation.bisected(_breaches, requests, outputs, analyses, describe=ids)
+    kept = isolation.each(lambda entry, forecast, analysis, breach: plan_result(*entry, *forecast, analysis, breach),
+                          valid, forecasts, analyses, breaches, describe=ids)
     for (index, plan_id, _), result in zip(valid, kept):
         results[index] = _error(index, plan_id, FAILED_PLAN) if result is isolation.FAILED else result
     return results
+
+
+def _breaches(requests: list[JobRequest], outputs: list, analyses: list[dict]) -> list[dict | None]:
+    return shapes.plan_breaches(requests, [output.p90 for output in outputs],
+                                [analysis["recommendations"]["recommended_capacity"] for analysis in analyses])
 
 
 def portfolio(results: list[dict]) -> dict:

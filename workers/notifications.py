@@ -17,7 +17,7 @@ from connectors.targets import Connectors
 from connectors.webhooks import BREACH_PREDICTED, FINISHED, cloud_event, send_event
 from jobs.notifications import NotificationLog, entry
 from jobs.store import JobStore, utc_now
-from workers.results import plan_breach
+from workers.results import plan_breaches
 
 log = logging.getLogger("capplan.worker")
 MAX_ATTEMPTS = 6
@@ -99,7 +99,7 @@ def job_breaches(store: JobStore, record: dict, request: dict) -> list[dict]:
         for key in PLANNED[record["kind"]]:
             planned = planned[key]
         p90 = [point["upper"] for point in result["forecast"]["forecast"]]
-        breach = plan_breach(request, p90, planned.get("recommended_capacity"))
+        (breach,) = plan_breaches([request], [p90], [planned.get("recommended_capacity")])
         found = [{"plan": record["job_id"], **breach}] if breach else []
     else:
         found = []

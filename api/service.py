@@ -12,6 +12,7 @@ import redis
 from flask import current_app
 
 from api.dispatch import JobDispatcher
+from api.schemas.notify import CONTEXT_KEY
 from api.wait_slots import WaitSlots
 from capplan.config import Settings
 from connectors.targets import NOTIFY_KINDS, load_connectors
@@ -42,7 +43,7 @@ class JobService:
         self.wait_slots = WaitSlots(settings.SYNC_MAX_WAITING)
         # Read once, at start, as the keys are: a bad target stops the API before it serves anything.
         self.connectors = load_connectors(settings.CAPPLAN_CONFIG)
-        self.validation_context = {"notify_targets": frozenset(
+        self.validation_context = {CONTEXT_KEY: frozenset(
             name for kind in NOTIFY_KINDS for name in self.connectors.names(kind))}
         self._sized_at = float("-inf")
 

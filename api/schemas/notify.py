@@ -12,9 +12,9 @@ from pydantic import AfterValidator, Field, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.schemas.fields import StrictModel
+from connectors.targets import NAME as TARGET_NAME        # what a configuration may name a target
 
 MAX_NOTIFY = 10
-TARGET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")      # connectors.targets.NAME: what a config may name
 LOOKS_LIKE_ADDRESS = re.compile(r"[:/@.\\]")            # no name holds these; a URL or a host always does
 CONTEXT_KEY = "notify_targets"
 

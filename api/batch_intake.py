@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from api.batch_rows import csv_plans
 from api.job_requests import batch_entries, failed_entry, plan_entry
 from api.json_body import parsed_json
-from api.schemas import BatchPlan
-from api.schemas.errors import invalid
+from api.schemas import BatchPlan, BatchRequest
+from api.schemas.errors import field_errors, invalid
 from api.schemas.requests import MAX_BATCH_PLANS
 from capplan.errors import InvalidRequest
 from capplan.plan_fields import FIELD_OF_COLUMN
@@ -49,6 +49,7 @@ class PackedBatch:
     total: int = 0
     plan_ids: list[str] = field(default_factory=list)
     expands: bool = False                     # a plan asks for one plan per series of its query
+    notify: list[str] = field(default_factory=list)   # the batch's targets to tell when it ends (checked)
     _entries: list[PlanEntry] = field(default_factory=list)
     _digest: "hashlib._Hash | None" = None
 
@@ -121,7 +122,9 @@ def _canonical(value) -> bytes:
 def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
     """The plans of a JSON body; a bad envelope is one 400, as ``batch_entries`` words it."""
     try:
-        for raw in ijson.items(_envelope_checked(ijson.parse(io.BytesIO(data), use_float=True)), "plans.item"):
+        notify: list = []
+        events = _envelope_checked(ijson.parse(io.BytesIO(data), use_float=True), notify)
+        for raw in ijson.items(events, "plans.item"):
             if batch.total == MAX_BATCH_PLANS:
                 raise NotStreamable()
             batch.add(raw)
@@ -129,23 +132,43 @@ def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
             raise NotStreamable()
     except (NotStreamable, ijson.JSONError):
         return _whole_body(data, batch)
+    batch.notify = _checked_notify(notify, batch.context)
     return batch.finish()
 
 
-def _envelope_checked(events: Iterable[tuple]) -> Iterator[tuple]:
-    """ijson's events, passed on while the top level is an object whose one key is ``plans``, a list."""
-    keys = 0
+def _checked_notify(names: list, context: dict | None) -> list[str]:
+    """The batch's `notify` as BatchRequest checks it (one 400 naming notify[i]), each name once."""
+    if not names:
+        return []
+    try:
+        BatchRequest.model_validate({"plans": [{"current_capacity": 1, "current_load": 0}], "notify": names},
+                                    context=context)
+    except ValidationError as e:
+        raise invalid(field_errors(e.errors(include_url=False), BatchRequest)) from None
+    return list(dict.fromkeys(names))
+
+
+def _envelope_checked(events: Iterable[tuple], notify: list) -> Iterator[tuple]:
+    """ijson's events, passed on while the top level is an object of ``plans``, a list, and optionally
+    ``notify``, a list of strings (collected into ``notify``)."""
+    keys: set[str] = set()
     for event in events:
         prefix, kind, value = event
         if prefix == "":
             if kind == "map_key":
-                keys += 1
-                if value != "plans" or keys > 1:
+                if value not in ("plans", "notify") or value in keys:
                     raise NotStreamable()
+                keys.add(value)
             elif kind not in ("start_map", "end_map"):
                 raise NotStreamable()          # the body is a list, a number, a string...
         elif prefix == "plans" and kind in ("start_map", "number", "string", "boolean", "null"):
             raise NotStreamable()              # plans is not a list
+        elif prefix == "notify" and kind not in ("start_array", "end_array"):
+            raise NotStreamable()              # notify is not a list: the whole-body check words it
+        elif prefix.startswith("notify."):
+            if prefix != "notify.item" or kind != "string":
+                raise NotStreamable()
+            notify.append(value)
         yield event
 
 
@@ -156,6 +179,7 @@ def _whole_body(data: bytes, fresh: PackedBatch) -> PackedBatch:
     batch = PackedBatch(fresh.chunk_size, fresh.path, fresh.digesting, fresh.context)
     for entry, raw in zip(entries, body["plans"]):
         batch._append(entry, raw)
+    batch.notify = list(dict.fromkeys(body.get("notify") or ()))   # checked by batch_entries
     return batch.finish()
 
 

@@ -59,7 +59,8 @@ def batch():
     chunks = len(plans.chunks)
     pipe = service.redis.pipeline(transaction=False)
     # Plans of each series a query returns: only a worker learns how many, so one expands them first.
-    summary = {"plans": plans.total, "chunks": chunks, **({"expands": True} if plans.expands else {})}
+    summary = {"plans": plans.total, "chunks": chunks, **({"expands": True} if plans.expands else {}),
+               **({"notify": plans.notify} if plans.notify else {})}
     service.store.create("batch", summary, request_id=g.request_id, total=plans.total, job_id=job_id, pipe=pipe,
                          tenant=owner())
     service.store.store_packed_chunks(job_id, plans.chunks, pipe)

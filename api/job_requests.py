@@ -19,7 +19,8 @@ _PLANS = TypeAdapter(list[BatchPlan])
 
 
 def validated(model: type[BaseModel], body, context: dict | None = None) -> BaseModel:
-    """``body`` as ``model`` (``context``: the configured source targets); else one 400 naming every bad field."""
+    """``body`` as ``model``; else one 400 naming every bad field. ``context``: the configured targets that
+    sources (api.schemas.source) and ``notify`` (api.schemas.notify) may name."""
     try:
         return model.model_validate(body, context=context)
     except ValidationError as e:
@@ -46,6 +47,8 @@ def job_request(kind: str, request: ForecastRequest) -> JobRequest:
         job["source"] = source_entry(request.source, timestamp)
     if kind != "forecast":
         job["plan"] = given_options(request)
+    if getattr(request, "notify", None):
+        job["notify"] = list(dict.fromkeys(request.notify))   # a target named twice is told once
     return job
 
 
@@ -62,7 +65,7 @@ def source_entry(source, end: datetime) -> HistorySource:
 def batch_entries(body, context: dict | None = None) -> list[PlanEntry]:
     """Every plan of a batch, normalised; a bad plan carries its error (all its bad fields), to fail alone.
 
-    A bad envelope (no plans, too many, an unknown key) is one 400. The common case, every plan good, is
+    A bad envelope (no plans, too many, an unknown key, a bad `notify`) is one 400. The common case, every plan good, is
     one validation call; with bad plans, the good ones are validated once more, together.
     """
     try:

@@ -10,7 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from jobs.broker import amqp_queue_depths, is_redis
 from jobs.heartbeats import live_workers
-from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY
+from jobs.metrics import INFERENCE_BUCKETS, INFERENCE_KEY, JOBS_KEY, NOTIFY_KEY
 from jobs.queues import QUEUES
 
 bp = Blueprint("metrics", __name__)
@@ -39,7 +39,8 @@ class RedisCollector:
                 p.llen(queue)
             p.hgetall(JOBS_KEY)
             p.hgetall(INFERENCE_KEY)
-            *depths, jobs, inference = p.execute()
+            p.hgetall(NOTIFY_KEY)
+            *depths, jobs, inference, notifications = p.execute()
             workers = len(live_workers(client))
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             yield GaugeMetricFamily("capplan_redis_up", "1 when Redis answered this scrape", value=0)
@@ -59,6 +60,13 @@ class RedisCollector:
             kind, _, status = key.partition(":")
             finished.add_metric([kind, status], float(count))
         yield finished
+        # Labelled by the target's configured name, never its URL; outcome per delivery attempt.
+        notified = CounterMetricFamily("capplan_notifications", "delivery attempts to configured notify targets, "
+                                       "by target name and outcome", labels=["target", "outcome"])
+        for key, count in sorted(notifications.items()):
+            target, _, outcome = key.rpartition(":")
+            notified.add_metric([target, outcome], float(count))
+        yield notified
         cumulative = [(str(b), float(inference.get(f"le_{b}", 0))) for b in INFERENCE_BUCKETS]
         count = float(inference.get("count", 0))
         yield HistogramMetricFamily("capplan_model_inference_seconds", "time of one batched network pass",

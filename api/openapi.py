@@ -126,7 +126,28 @@ JOB = {"type": "object", "properties": {
     "created_at": {"type": "string"}, "started_at": {"type": ["string", "null"]},
     "finished_at": {"type": ["string", "null"]},
     "result": {"description": "the body the synchronous call returns (batch: portfolio summary)"},
-    "error": {"type": "object"}}}
+    "error": {"type": "object"},
+    "notifications": {"type": "array", "items": _ref("Notification"),
+                      "description": "present when the request named `notify` targets: one per target"}}}
+NOTIFICATION = {"type": "object", "properties": {
+    "target": {"type": "string", "description": "the configured target's name"},
+    "type": {"type": ["string", "null"], "enum": ["io.capplan.job.finished", "io.capplan.capacity.breach_predicted",
+                                                  "CapacityBreachPredicted", None]},
+    "attempts": {"type": "integer", "description": "delivery attempts so far (at most 6)"},
+    "status": {"enum": ["queued", "retrying", "delivered", "failed", "skipped"],
+               "description": "skipped: an Alertmanager, and no breach was predicted"},
+    "last_error": {"type": ["object", "null"], "description": "{code, status?} of the last failed attempt: "
+                   "http_error (with the target's status), timed_out, connection_failed, credential_missing, "
+                   "unknown_target"},
+    "delivered_at": {"type": ["string", "null"]}}}
+BREACH = {"type": ["object", "null"], "description": "the hours whose p90 load over current_capacity reaches "
+          "scaling_threshold: from the first to the end of the last within the horizon; null when none",
+          "properties": {
+    "start": {"type": "string"}, "end": {"type": "string"}, "starts_in_hours": {"type": "integer"},
+    "hours_over_threshold": {"type": "integer"}, "severity": {"enum": ["critical", "warning"]},
+    "peak": {"type": "object", "properties": {"timestamp": {"type": "string"}, "p90_load": NUMBER,
+                                              "p90_utilization": NUMBER}},
+    "current_capacity": NUMBER, "scaling_threshold": NUMBER, "recommended_capacity": {"type": ["number", "null"]}}}
 
 EXPORT_PARAMETERS = [
     {"name": "format", "in": "query", "schema": {"enum": ["csv", "keda", "cronhpa", "aws"], "default": "csv"},
@@ -186,7 +207,8 @@ SCHEMAS = {
         "history_query": HISTORY_QUERY,
         "assumptions": ASSUMPTIONS, "confidence": CONFIDENCE, "summary": {"type": "object"},
         "recommendations": {"type": "object"}, "risk_assessment": {"type": "object"},
-        "schedule": {"type": "object"}, "cost": {"type": "object"}, "error": _ref("ErrorDetail")}},
+        "schedule": {"type": "object"}, "cost": {"type": "object"}, "breach": BREACH,
+        "error": _ref("ErrorDetail")}},
     "JobAccepted": {"type": "object", "properties": {
         "success": {"const": True}, "job_id": {"type": "string"}, "status_url": {"type": "string"},
         "status": {"const": "queued"},
@@ -195,6 +217,7 @@ SCHEMAS = {
         "expands": {"type": "boolean", "description": "a batch with plan_per_series plans: a worker expands "
                     "them first, so the job's progress.total grows to the plans it made"}}},
     "Job": JOB,
+    "Notification": NOTIFICATION,
     "BatchResults": {"type": "object", "properties": {
         "job_id": {"type": "string"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
         "total": {"type": "integer"}, "done": {"type": "integer"},

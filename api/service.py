@@ -12,10 +12,11 @@ import redis
 from flask import current_app
 
 from api.dispatch import JobDispatcher
+from api.schemas.notify import CONTEXT_KEY
 from api.schemas.source import SOURCE_TARGETS
 from api.wait_slots import WaitSlots
 from capplan.config import Settings
-from connectors.targets import load_connectors
+from connectors.targets import NOTIFY_KINDS, load_connectors
 from jobs.heartbeats import live_workers
 from jobs.store import JobStore, redis_from_url
 from jobs.queues import (BATCH_CHUNK_TASK, BATCH_QUEUE, EXPAND_BATCH_TASK, INTERACTIVE_QUEUE, RUN_JOBS_TASK,
@@ -41,8 +42,12 @@ class JobService:
         # The dispatcher's groups are waited for: they go to the interactive queue.
         self.dispatcher = JobDispatcher(partial(self.publish_jobs, waited_for=True), self._publish_failed)
         self.wait_slots = WaitSlots(settings.SYNC_MAX_WAITING)
-        # The targets a request may name; the API only checks names, the workers make the calls.
-        self.validation_context = {SOURCE_TARGETS: load_connectors(settings.CAPPLAN_CONFIG).names("prometheus")}
+        # Read once, at start, as the keys are: a bad target stops the API before it serves anything. The API
+        # only checks the names a request gives; the workers make the calls.
+        self.connectors = load_connectors(settings.CAPPLAN_CONFIG)
+        self.validation_context = {
+            SOURCE_TARGETS: self.connectors.names("prometheus"),
+            CONTEXT_KEY: frozenset(name for kind in NOTIFY_KINDS for name in self.connectors.names(kind))}
         self._sized_at = float("-inf")
 
     def publish_jobs(self, job_ids: list[str], waited_for: bool = False) -> None:

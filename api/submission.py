@@ -97,8 +97,9 @@ def submit(kind: str, job_request: dict, body: dict):
     with service.wait_slots.slot(wait > 0) as waiting:
         if wait > 0 and not waiting:
             preference = None
-        # A job answered synchronously never shows its id, so its record need not outlive the answer.
-        shown = not waiting or "Idempotency-Key" in request.headers
+        # A job answered synchronously never shows its id, so its record need not outlive the answer;
+        # unless targets are notified: their deliveries read it, and record their outcomes on it, later.
+        shown = not waiting or "Idempotency-Key" in request.headers or bool(job_request.get("notify"))
         service.store.create(kind, job_request, request_id=g.request_id, job_id=job_id, shown=shown,
                              tenant=owner())
         count_job_created(kind)

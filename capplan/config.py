@@ -77,6 +77,9 @@ class Settings:
     # Bytes of stored results per tenant (compressed; one budget for all where AUTH=open; 0: no cap): over it,
     # new jobs answer 429 until enough expire (RESULT_TTL), so no tenant can fill Redis with results.
     MAX_STORED_BYTES_PER_TENANT: int = 256 * 1024 * 1024
+    # Seconds before the first retry of a webhook or Alertmanager delivery; each later wait doubles (jittered),
+    # over 6 attempts in all.
+    NOTIFY_RETRY_BACKOFF_S: float = 5.0
 
     @property
     def broker_url(self) -> str:
@@ -149,6 +152,8 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError("MAX_BATCH_BYTES must be > 0")
     if min(settings.MAX_JOBS_PER_TENANT, settings.MAX_STORED_BYTES_PER_TENANT) < 0:
         raise ConfigError("MAX_JOBS_PER_TENANT and MAX_STORED_BYTES_PER_TENANT must be >= 0 (0: no cap)")
+    if not 0 < settings.NOTIFY_RETRY_BACKOFF_S <= 3600:
+        raise ConfigError("NOTIFY_RETRY_BACKOFF_S must be a number of seconds in (0, 3600]")
     return settings
 
 

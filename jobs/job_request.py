@@ -22,6 +22,7 @@ class JobRequest(TypedDict):
     history_source: NotRequired[str]     # after a fetch: where the history came from ("prometheus:prod")
     history_query: NotRequired[str]      # after a fetch: the query that gave it
     source_warnings: NotRequired[list[str]]  # after a fetch: what Prometheus warned of
+    notify: NotRequired[list[str]]   # configured webhook or Alertmanager names to tell when the job ends
 
 
 class HistorySource(TypedDict):

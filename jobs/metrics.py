@@ -5,6 +5,7 @@ from jobs.store import PREFIX
 
 INFERENCE_KEY = f"{PREFIX}metrics:inference"   # hash: count, sum, le_<bound> cumulative bucket counts
 JOBS_KEY = f"{PREFIX}metrics:jobs"             # hash: "<kind>:<status>" -> finished jobs
+NOTIFY_KEY = f"{PREFIX}metrics:notifications"  # hash: "<target>:<outcome>" -> delivery attempts
 INFERENCE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -23,14 +24,18 @@ class WorkerMetrics:
     def count_jobs(self, kind: str, status: str) -> None:
         self.pending.append(("jobs", f"{kind}:{status}", 1))
 
+    def count_notification(self, target: str, outcome: str) -> None:
+        """One delivery attempt to a configured target (its name): delivered, retried, failed or skipped."""
+        self.pending.append(("notify", f"{target}:{outcome}", 1))
+
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         if not pending:
             return
         p = self.client.pipeline(transaction=False)
         for command, field, amount in pending:
-            if command == "jobs":
-                p.hincrby(JOBS_KEY, field, amount)
+            if command in ("jobs", "notify"):
+                p.hincrby(JOBS_KEY if command == "jobs" else NOTIFY_KEY, field, amount)
             else:
                 getattr(p, command)(INFERENCE_KEY, field, amount)
         try:

@@ -27,6 +27,10 @@ RUN_JOBS_TASK = "capplan.run_jobs"
 BATCH_CHUNK_TASK = "capplan.run_batch_chunk"
 # A batch with plan_per_series plans: a worker queries, writes one plan per series, then sends the chunks.
 EXPAND_BATCH_TASK = "capplan.expand_batch"
+NOTIFY_TASK = "capplan.notify"
+# Deliveries wait on other systems, not on the model: they go with the jobs nobody waits for, never
+# onto the interactive queue whose capacity is kept for requests that wait.
+NOTIFY_QUEUE = FORECAST_QUEUE
 
 
 def jobs_queue(waited_for: bool) -> str:
@@ -57,7 +61,7 @@ def create_celery(settings: Settings | None = None, include: Iterable[str] = ())
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue=FORECAST_QUEUE,
         task_routes={RUN_JOBS_TASK: {"queue": FORECAST_QUEUE}, BATCH_CHUNK_TASK: {"queue": BATCH_QUEUE},
-                     EXPAND_BATCH_TASK: {"queue": BATCH_QUEUE}},
+                     EXPAND_BATCH_TASK: {"queue": BATCH_QUEUE}, NOTIFY_TASK: {"queue": NOTIFY_QUEUE}},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         task_send_sent_event=False,

@@ -45,6 +45,7 @@ RUNNING_KEY = f"{PREFIX}running"
 KNOWN_TTL_S = 30 * 24 * 3600
 DONE_TTL_S = 300
 SEEN_NEVER_TTL_S = 60
+NOTIFY_FIELD = "notify:"          # jobs.notifications: one field per target told of the job's end
 OPEN = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled")
 
@@ -155,6 +156,9 @@ class JobStore:
             record["result"] = unpack(raw["result"])
         if "error" in raw:
             record["error"] = unpack(raw["error"])
+        notes = [json.loads(v) for k, v in sorted(raw.items()) if k.startswith(NOTIFY_FIELD)]
+        if notes:
+            record["notifications"] = notes          # written by jobs.notifications
         return record
 
     def _progress(self, job_id: str, raw: dict) -> dict:

@@ -41,6 +41,22 @@ def wait_for_empty_queues(redis_url: str, timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
+@pytest.fixture(scope="module")
+def queued_schema(live_stack):
+    """The document, on an API whose jobs no worker takes (another Redis database): each stays queued.
+
+    The links of a 202 lead to a cancellation that answers 200 while the job runs and 409 once it finished;
+    with workers that depends on their pace, and hypothesis refuses a state machine whose steps are enabled
+    in one run and not in the replay. Without workers every job is still queued when its links are followed.
+    """
+    import redis
+
+    url = live_stack.redis_url.rsplit("/", 1)[0] + "/1"
+    app, _server, _url = live_stack.serve_api(REDIS_URL=url, SYNC_WAIT_S=0)
+    yield schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    redis.Redis.from_url(url).flushdb()
+
+
 # One test per documented operation. (schemathesis.pytest.from_fixture reads a private pytest attribute
 # that pytest 9 no longer has, so the operations are parametrised here from the document itself.)
 OPERATIONS = [f"{method.upper()} {path}" for path, methods in SPEC["paths"].items() for method in methods]
@@ -63,12 +79,12 @@ def test_each_operation_answers_as_documented(api_schema, label):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_job_links_answer_as_documented(api_schema, live_stack):
+def test_job_links_answer_as_documented(live_stack, queued_schema):
     """Submit, then follow the 202's links to the job, its cancellation and its results."""
     import redis
 
-    machine = api_schema.as_state_machine()
-    client = redis.Redis.from_url(live_stack.redis_url)
+    machine = queued_schema.as_state_machine()
+    client = redis.Redis.from_url(live_stack.redis_url.rsplit("/", 1)[0] + "/1")
 
     class JobFlow(machine):
         def validate_response(self, response, case, additional_checks=None, **kwargs):

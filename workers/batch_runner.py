@@ -43,9 +43,10 @@ def _error(index: int, plan_id: str, error: dict) -> dict:
     return {"index": index, "id": plan_id, "success": False, "error": error}
 
 
-def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict) -> dict:
-    """What a batch keeps per plan: the recommendation and risk, and the schedule's totals and its changes
-    (steps, for the schedule exports), not the hourly series."""
+def plan_result(index: int, plan_id: str, request: JobRequest, output, source: str, analysis: dict,
+                breach: dict | None = None) -> dict:
+    """What a batch keeps per plan: the recommendation and risk, the predicted breach, and the schedule's
+    totals and its changes (steps, for the schedule exports), not the hourly series."""
     found = shapes.assumptions(request, output, source)
     level = shapes.confidence(found)
     shapes.qualify_recommendation(analysis["recommendations"], level)
@@ -53,7 +54,7 @@ def plan_result(index: int, plan_id: str, request: JobRequest, output, source: s
               "method": output.method, "history_source": source, "assumptions": found, "confidence": level,
               "summary": analysis["summary"], "recommendations": analysis["recommendations"],
               "risk_assessment": analysis["risk_assessment"],
-              "schedule": kept_schedule(request, output, analysis)}
+              "schedule": kept_schedule(request, output, analysis), "breach": breach}
     if "history_query" in request:
         result["history_query"] = request["history_query"]
     if analysis.get("cost") is not None:
@@ -102,11 +103,17 @@ def analyse_chunk(forecaster, plans: list[PlanEntry], offset: int, metrics=None,
         return results
     outputs = isolation.each(lambda forecast: forecast[0], forecasts, describe=ids)
     analyses = plan_requests("analysis", requests, outputs, ids)
-    kept = isolation.each(lambda entry, forecast, analysis: plan_result(*entry, *forecast, analysis),
-                          valid, forecasts, analyses, describe=ids)
+    breaches = isolation.bisected(_breaches, requests, outputs, analyses, describe=ids)
+    kept = isolation.each(lambda entry, forecast, analysis, breach: plan_result(*entry, *forecast, analysis, breach),
+                          valid, forecasts, analyses, breaches, describe=ids)
     for (index, plan_id, _), result in zip(valid, kept):
         results[index] = _error(index, plan_id, FAILED_PLAN) if result is isolation.FAILED else result
     return results
+
+
+def _breaches(requests: list[JobRequest], outputs: list, analyses: list[dict]) -> list[dict | None]:
+    return shapes.plan_breaches(requests, [output.p90 for output in outputs],
+                                [analysis["recommendations"]["recommended_capacity"] for analysis in analyses])
 
 
 def portfolio(results: list[dict]) -> dict:
@@ -122,8 +129,9 @@ def portfolio(results: list[dict]) -> dict:
 
 
 def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks: int, metrics=None,
-                    clients: sources.SourceClients | None = None) -> int:
-    """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored."""
+                    clients: sources.SourceClients | None = None, on_finished=None) -> int:
+    """Run chunk ``chunk`` of ``chunks``; return the number of plans it stored. ``on_finished`` gets the job's
+    record if this chunk finished the job."""
     record = (store.load([job_id]) or [None])[0]
     if record is None or record["status"] not in OPEN:
         return 0                                          # cancelled, finished or expired: nothing to do
@@ -139,7 +147,8 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
         log.info("batch chunk done", extra={"chunk": chunk, "chunks": chunks, "plans": len(results),
                                              "finished_chunks": finished_chunks})
         if finished_chunks >= chunks:
-            close_batch(store, job_id, chunks, metrics)
+            if close_batch(store, job_id, chunks, metrics) and on_finished is not None:
+                on_finished([record])
         if metrics is not None:
             metrics.flush()
         return len(results)
@@ -148,9 +157,10 @@ def run_batch_chunk(store: JobStore, forecaster, job_id: str, chunk: int, chunks
         request_id_var.set(None)
 
 
-def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> None:
+def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> bool:
     """Every chunk is stored: build the portfolio and finish the job; if the portfolio cannot be built the
-    job fails with that reason, and its per-plan results stay readable."""
+    job fails with that reason, and its per-plan results stay readable. True when this call finished it (a
+    chunk run twice closes the job once)."""
     everything = store.plan_results(job_id)
     failed = sum(1 for r in everything if not r.get("success"))
     results_url = f"/api/jobs/{job_id}/results"
@@ -168,3 +178,4 @@ def close_batch(store: JobStore, job_id: str, chunks: int, metrics=None) -> None
     store.drop_chunks(job_id, chunks)
     if metrics is not None and won:
         metrics.count_jobs("batch", status)
+    return won

@@ -147,15 +147,20 @@ def _checked(body: dict) -> dict:
 
 
 def run_jobs(store: JobStore, forecaster, job_ids: list[str], metrics=None,
-             clients: sources.SourceClients | None = None) -> int:
-    """Run the still-open jobs among ``job_ids`` (a redelivered task skips finished ones); return how many."""
+             clients: sources.SourceClients | None = None, on_finished=None) -> int:
+    """Run the still-open jobs among ``job_ids`` (a redelivered task skips finished ones); return how many.
+
+    ``on_finished`` gets the records of the jobs this call finished (not those something else ended first).
+    """
     records = [r for r in store.load(job_ids) if r and r["status"] in OPEN]
     if not records:
         return 0
     records = [r for r, ok in zip(records, store.start(r["job_id"] for r in records)) if ok]
     started = time.perf_counter()
     outcomes = job_bodies(forecaster, records, metrics, clients)
-    store.finish_many(outcomes)
+    won = store.finish_many(outcomes)
+    if on_finished is not None:
+        on_finished([r for r, ok in zip(records, won) if ok])
     elapsed_ms = round(1000 * (time.perf_counter() - started), 2)
     for r, (_job_id, status, _body) in zip(records, outcomes):
         request_id_var.set(r["request_id"])

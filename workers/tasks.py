@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from typing import Callable, TypeVar
 
@@ -11,12 +12,13 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 
 from capplan.config import Settings, load_settings
 from capplan.logs import configure_logging
+from connectors.delivery import RetryableDelivery
+from connectors.targets import Connectors, load_connectors
 from jobs import inflight
 from jobs.metrics import WorkerMetrics
-from connectors.targets import load_connectors
-from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, EXPAND_BATCH_TASK, RUN_JOBS_TASK
+from jobs.queues import BATCH_CHUNK_TASK, BATCH_QUEUE, EXPAND_BATCH_TASK, NOTIFY_QUEUE, NOTIFY_TASK, RUN_JOBS_TASK
 from jobs.store import OPEN, JobStore, redis_from_url
-from workers import batch_expansion, model_holder, recovery, runner
+from workers import batch_expansion, model_holder, notifications, recovery, runner
 from workers.batch_runner import run_batch_chunk
 from workers.sources import SourceClients
 
@@ -28,12 +30,16 @@ RETRY_ON = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 REDIS_WAIT_S = 60.0
 REDIS_RUNS = 3
 T = TypeVar("T")
+# A delivery is retried when the target was unreachable, too slow or answered 5xx; a 4xx, a missing
+# credential or an unknown target would fail the same way again.
+DELIVERY_RETRY_ON = (RetryableDelivery, *RETRY_ON)
 
 _queues: list[str] = []
 _heartbeat: model_holder.Heartbeat | None = None
 _store: JobStore | None = None
 _metrics: WorkerMetrics | None = None
 _sources: SourceClients | None = None
+_connectors: Connectors | None = None
 
 
 def _settings() -> Settings:
@@ -117,11 +123,31 @@ def through_redis_outages(work: Callable[[], T], client: redis.Redis, wait_s: fl
     raise AssertionError("unreachable")
 
 
+def _targets() -> Connectors:
+    global _connectors
+    if _connectors is None:
+        _connectors = load_connectors(_settings().CAPPLAN_CONFIG)
+    return _connectors
+
+
+def _send_delivery(job_id: str, target: str) -> None:
+    current_app.send_task(NOTIFY_TASK, args=[job_id, target], queue=NOTIFY_QUEUE)
+
+
+def _announce(records: list[dict]) -> None:
+    """Queue the deliveries of jobs just finished; a job's end stands even when they cannot be queued."""
+    try:
+        notifications.announce(_job_store(), _send_delivery, records)
+    except Exception:  # noqa: BLE001 - the broker or Redis is down: the jobs' results are stored all the same
+        log.warning("notifications not queued", exc_info=True, extra={"job_ids": [r["job_id"] for r in records]})
+
+
 def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:
     store = _job_store()
-    open_ids = [r["job_id"] for r in store.load(job_ids) if r and r["status"] in OPEN]
-    store.finish_many((job_id, "failed", {"code": code, "message": message, "status": status})
-                      for job_id in open_ids)
+    records = [r for r in store.load(job_ids) if r and r["status"] in OPEN]
+    won = store.finish_many((r["job_id"], "failed", {"code": code, "message": message, "status": status})
+                            for r in records)
+    _announce([r for r, ok in zip(records, won) if ok])
 
 
 @signals.task_failure.connect
@@ -146,7 +172,8 @@ def run_jobs(job_ids: list[str]) -> int:
     store = _job_store()
     try:
         return through_redis_outages(lambda: runner.run_jobs(
-            store, model_holder.get_forecaster(_settings()), job_ids, _metrics, _source_clients()), store.redis)
+            store, model_holder.get_forecaster(_settings()), job_ids, _metrics, _source_clients(), _announce),
+            store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs(job_ids, "timeout", "the job ran past its time limit", 504)
         raise
@@ -164,8 +191,8 @@ def run_batch(job_id: str, chunk: int, chunks: int) -> int:
     store = _job_store()
     try:
         return through_redis_outages(lambda: run_batch_chunk(
-            store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks, _metrics, _source_clients()),
-            store.redis)
+            store, model_holder.get_forecaster(_settings()), job_id, chunk, chunks, _metrics, _source_clients(),
+            _announce), store.redis)
     except SoftTimeLimitExceeded:
         _fail_open_jobs([job_id], "timeout", "a batch chunk ran past its time limit", 504)
         raise
@@ -198,3 +225,19 @@ def expand_batch(job_id: str, chunks: int) -> int:
             app.send_task(BATCH_CHUNK_TASK, args=[job_id, chunk, count], queue=BATCH_QUEUE, producer=producer,
                           argsrepr=f"[{job_id!r}, {chunk}, {count}]")
     return count
+# Retried by hand rather than with autoretry_for: Celery's retry_backoff is fixed when the task is defined,
+# and the first wait is a setting (NOTIFY_RETRY_BACKOFF_S) read at run time.
+@shared_task(name=NOTIFY_TASK, bind=True, max_retries=notifications.MAX_ATTEMPTS - 1)
+def notify(self, job_id: str, target: str) -> str:
+    """Tell ``target`` (a configured name) that job ``job_id`` ended; retried with exponential backoff."""
+    retries = self.request.retries
+    store = _job_store()
+    try:
+        return notifications.deliver(store, _targets(), job_id, target, attempt=retries + 1,
+                                     final=retries >= self.max_retries, metrics=_metrics)
+    except DELIVERY_RETRY_ON as e:
+        wait = notifications.backoff_s(_settings().NOTIFY_RETRY_BACKOFF_S, retries)
+        raise self.retry(exc=e, countdown=random.uniform(wait / 2, wait)) from None
+    finally:
+        if _metrics is not None:
+            _metrics.flush()

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.schemas.fields import EXAMPLE_HOUR, History, HoursAhead, Load, StrictModel, Timestamp, is_values
+from api.schemas.notify import Notifying
 from api.schemas.plan_options import PlanOptions
 from api.schemas.source import BatchSource, PrometheusSource
 
@@ -30,11 +31,8 @@ def _schema(*examples: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={**CROSS_FIELD_RULES, "examples": list(examples)})
 
 
-class ForecastRequest(StrictModel):
-    """POST /api/forecast: the original's fields (hours_ahead, current_load, timestamp) and a history."""
-
-    model_config = _schema({"hours_ahead": 24, "current_load": 1000, "timestamp": EXAMPLE_HOUR},
-                           {"hours_ahead": 12, "timestamp": EXAMPLE_HOUR, "history": [950, 990, 1010, 1000]})
+class ForecastFields(StrictModel):
+    """The fields of a forecast: the original's (hours_ahead, current_load, timestamp) and a history."""
 
     hours_ahead: HoursAhead = 24
     history: History | None = None
@@ -77,12 +75,23 @@ class ForecastRequest(StrictModel):
         return value
 
 
+class ForecastRequest(ForecastFields, Notifying):
+    """POST /api/forecast: the forecast fields and whom to notify."""
+
+    model_config = _schema({"hours_ahead": 24, "current_load": 1000, "timestamp": EXAMPLE_HOUR},
+                           {"hours_ahead": 12, "timestamp": EXAMPLE_HOUR, "history": [950, 990, 1010, 1000]})
+
+
 PLAN_EXAMPLE = {"hours_ahead": 24, "current_capacity": 5000, "current_load": 1000, "scaling_threshold": 0.8,
                 "timestamp": EXAMPLE_HOUR}
 
 
-class PlanRequest(PlanOptions, ForecastRequest):
-    """POST /api/capacity/recommendations: the forecast fields and the plan options."""
+class PlanFields(PlanOptions, ForecastFields):
+    """The forecast fields and the plan options."""
+
+
+class PlanRequest(PlanFields, Notifying):
+    """POST /api/capacity/recommendations: the forecast fields, the plan options and whom to notify."""
 
     model_config = _schema(PLAN_EXAMPLE, {
         "hours_ahead": 48, "current_capacity": 2000, "unit_capacity": 250, "unit_cost_per_hour": 0.4,
@@ -90,16 +99,21 @@ class PlanRequest(PlanOptions, ForecastRequest):
                     {"timestamp": "2024-01-15T10:00:00", "load": 1000}]})
 
 
-class AnalysisRequest(PlanRequest):
-    """POST /api/capacity/analyze: as recommendations, over a week by default."""
-
-    model_config = _schema({**PLAN_EXAMPLE, "hours_ahead": 168})
+class AnalysisFields(PlanFields):
+    """As the plan fields, over a week by default."""
 
     hours_ahead: HoursAhead = 168
 
 
-class BatchPlan(AnalysisRequest):
-    """One plan of POST /api/capacity/batch: an analysis request with an optional id."""
+class AnalysisRequest(AnalysisFields, Notifying):
+    """POST /api/capacity/analyze: as recommendations, over a week by default."""
+
+    model_config = _schema({**PLAN_EXAMPLE, "hours_ahead": 168})
+
+
+class BatchPlan(AnalysisFields):
+    """One plan of POST /api/capacity/batch: an analysis request with an optional id (a batch notifies once,
+    so `notify` is the batch's, not a plan's)."""
 
     model_config = _schema({"id": "web", "current_capacity": 5000, "current_load": 1000})
 
@@ -109,8 +123,8 @@ class BatchPlan(AnalysisRequest):
         "instead of `history`: where a worker fetches it; with plan_per_series, one plan per series"))
 
 
-class BatchRequest(StrictModel):
-    """POST /api/capacity/batch: the plans; each is checked alone, and a bad one fails alone."""
+class BatchRequest(Notifying):
+    """POST /api/capacity/batch: the plans, each checked alone (a bad one fails alone), and whom to notify."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"plans": [
         {"id": "web", "current_capacity": 5000, "current_load": 1000},

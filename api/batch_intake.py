@@ -122,7 +122,7 @@ def _canonical(value) -> bytes:
 def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
     """The plans of a JSON body; a bad envelope is one 400, as ``batch_entries`` words it."""
     try:
-        notify: list = []
+        notify: dict = {}
         events = _envelope_checked(ijson.parse(io.BytesIO(data), use_float=True), notify)
         for raw in ijson.items(events, "plans.item"):
             if batch.total == MAX_BATCH_PLANS:
@@ -136,10 +136,11 @@ def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
     return batch.finish()
 
 
-def _checked_notify(names: list, context: dict | None) -> list[str]:
+def _checked_notify(given: dict, context: dict | None) -> list[str]:
     """The batch's `notify` as BatchRequest checks it (one 400 naming notify[i]), each name once."""
-    if not names:
+    if "names" not in given:
         return []
+    names = given["names"]
     try:
         BatchRequest.model_validate({"plans": [{"current_capacity": 1, "current_load": 0}], "notify": names},
                                     context=context)
@@ -148,9 +149,9 @@ def _checked_notify(names: list, context: dict | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _envelope_checked(events: Iterable[tuple], notify: list) -> Iterator[tuple]:
+def _envelope_checked(events: Iterable[tuple], notify: dict) -> Iterator[tuple]:
     """ijson's events, passed on while the top level is an object of ``plans``, a list, and optionally
-    ``notify``, a list of strings (collected into ``notify``)."""
+    ``notify``, a list of strings (collected into ``notify["names"]``)."""
     keys: set[str] = set()
     for event in events:
         prefix, kind, value = event
@@ -163,12 +164,14 @@ def _envelope_checked(events: Iterable[tuple], notify: list) -> Iterator[tuple]:
                 raise NotStreamable()          # the body is a list, a number, a string...
         elif prefix == "plans" and kind in ("start_map", "number", "string", "boolean", "null"):
             raise NotStreamable()              # plans is not a list
-        elif prefix == "notify" and kind not in ("start_array", "end_array"):
-            raise NotStreamable()              # notify is not a list: the whole-body check words it
+        elif prefix == "notify":
+            if kind not in ("start_array", "end_array"):
+                raise NotStreamable()          # notify is not a list: the whole-body check words it
+            notify.setdefault("names", [])
         elif prefix.startswith("notify."):
             if prefix != "notify.item" or kind != "string":
                 raise NotStreamable()
-            notify.append(value)
+            notify["names"].append(value)
         yield event
 
 

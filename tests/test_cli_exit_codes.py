@@ -107,7 +107,7 @@ class _Refusing(BaseHTTPRequestHandler):
     def do_POST(self):
         body = json.dumps({"success": False, "error": {
             "code": "validation_error", "message": "current_capacity: must be > 0; unit_capacity: must be > 0",
-            "fields": {"current_capacity": "must be >= 1e-06", "unit_capacity": "must be > 0"}}}).encode()
+            "fields": {"current_capacity": "must be > 0", "unit_capacity": "must be > 0"}}}).encode()
         self.send_response(400)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

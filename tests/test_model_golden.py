@@ -1,4 +1,11 @@
-"""The shipped model serves the golden forecasts bit for bit (float32), with the same methods and notes.
+"""The shipped model serves the golden forecasts, with the same methods and notes.
+
+Bit for bit on the CPU the file was written on; on another, NumPy's SIMD kernels (AVX2 or AVX-512) may sum
+in another order and move a float64 value by an ulp (4.5e-13 of 330 was seen), so values are compared to
+1e-12 relative: a trillion times finer than any change of behaviour, and tight enough that a restructuring
+which changed one operation would still fail. Backtest scores are compared to 1% only: on the "tiny"
+series (loads near 1e-6) the seasonal-trend candidate's MASE moved 0.14% across CPUs, its errors being
+differences near float resolution; the methods chosen, and every forecast, stay as above.
 
 The golden file (tests/golden/forecasts.json.gz, written by tests/golden/make_golden.py before the serving
 code was restructured) holds 300 series of every kind serving meets: generated, the flights' validation
@@ -43,15 +50,29 @@ def test_the_golden_set_covers_every_method(golden):
                        "seasonal_trend"}
 
 
-def test_quantiles_are_bit_identical(golden, served):
+ULPS = dict(rtol=1e-12, atol=0)
+
+
+def test_quantiles_are_identical_to_the_last_bits(golden, served):
     for case, want, got in zip(golden["cases"], golden["outputs"], served):
         for key in ("p10", "median", "p90"):
-            np.testing.assert_array_equal(getattr(got, key), np.asarray(want[key]), err_msg=f"{case['name']} {key}")
+            np.testing.assert_allclose(getattr(got, key), np.asarray(want[key]), **ULPS,
+                                       err_msg=f"{case['name']} {key}")
 
 
 def test_methods_notes_and_backtests_are_the_same(golden, served):
     for case, want, got in zip(golden["cases"], golden["outputs"], served):
         assert got.method == want["method"], case["name"]
         assert [str(n) for n in got.notes] == want["notes"], case["name"]
-        assert got.backtest == want["backtest"], case["name"]
+        assert _close(got.backtest, want["backtest"], rtol=1e-2), (case["name"], got.backtest, want["backtest"])
         assert (got.history_hours, got.padded_hours) == (want["history_hours"], want["padded_hours"]), case["name"]
+
+
+def _close(got, want, rtol: float) -> bool:
+    """Equal, with floats equal to ``rtol`` relative (see the module's docstring)."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and got.keys() == want.keys() and all(_close(got[k], want[k], rtol)
+                                                                           for k in want)
+    if isinstance(want, float) and isinstance(got, float):
+        return bool(np.isclose(got, want, rtol=rtol, atol=0)) or got == want
+    return got == want

@@ -53,7 +53,7 @@ def test_batch_exits_2_when_plans_fail_and_names_their_lines(live_stack, capsys,
     assert [(r["line"], r["id"], r["success"]) for r in rows] == [
         ("2", "web", "True"), ("3", "db", "False"), ("4", "api", "False")]
     summary = capsys.readouterr().out
-    assert "  line 3 (db): column current_capacity: must be > 0" in summary
+    assert "  line 3 (db): column current_capacity: must be >= 1e-06" in summary
     assert "  line 4 (api): column current_load: 'lots' is not a number" in summary
 
 

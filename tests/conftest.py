@@ -115,3 +115,14 @@ def forecaster():
     from models.serving import load_forecaster
 
     return load_forecaster(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def prometheus():
+    """A private Prometheus over backfilled hourly series (tests.prometheus_server); skips loudly without one."""
+    from tests.prometheus_server import PrometheusServer, prometheus_or_skip
+
+    prometheus_or_skip()
+    server = PrometheusServer().start()
+    yield server
+    server.close()

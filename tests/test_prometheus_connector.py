@@ -11,18 +11,9 @@ from connectors.prometheus import SOURCE_ERROR, SOURCE_UNAVAILABLE, PrometheusCl
 from connectors.targets import Target
 from jobs.hourly_series import hourly_series
 from tests.local_server import free_port
-from tests.prometheus_server import (GAPPY, GAPPY_MISSING, GAPPY_NAN, LOAD_METRIC, SERVICES, PrometheusServer,
-                                     prometheus_or_skip)
+from tests.prometheus_server import GAPPY, GAPPY_MISSING, GAPPY_NAN, LOAD_METRIC, SERVICES
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def prometheus():
-    prometheus_or_skip()
-    server = PrometheusServer().start()
-    yield server
-    server.close()
 
 
 def client(prometheus, **fields) -> PrometheusClient:

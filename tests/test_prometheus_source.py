@@ -12,8 +12,7 @@ import redis
 
 from jobs.compact import MARKER, unpack
 from tests.live_stack import LiveStack, http
-from tests.prometheus_server import GAPPY, GAPPY_MISSING, GAPPY_NAN, LOAD_METRIC, SERVICES, PrometheusServer, \
-    prometheus_or_skip
+from tests.prometheus_server import GAPPY, GAPPY_MISSING, GAPPY_NAN, LOAD_METRIC, SERVICES
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 TOKEN_VARIABLE = "CAPPLAN_TEST_PROMETHEUS_TOKEN"
@@ -33,11 +32,9 @@ class Lines(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def prom():
-    prometheus_or_skip()
-    server = PrometheusServer().start()
-    yield server
-    server.close()
+def prom(prometheus):
+    """The shared test Prometheus (tests/conftest.py); `prometheus` is a keyword of source() here."""
+    return prometheus
 
 
 @pytest.fixture(scope="module")

@@ -5,23 +5,15 @@ import pytest
 
 from connectors.targets import Connectors, Target
 from jobs.job_request import TS_FORMAT
-from tests.prometheus_server import GAPPY, LOAD_METRIC, SERVICES, PrometheusServer, prometheus_or_skip
+from tests.prometheus_server import GAPPY, LOAD_METRIC, SERVICES
 from workers.batch_expansion import expand_batch
 from workers.sources import SourceClients
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def prom():
-    prometheus_or_skip()
-    server = PrometheusServer().start()
-    yield server
-    server.close()
-
-
-def plan(prom, plan_id: str, query: str, per_series: str | None = "service") -> dict:
-    data = prom.dataset
+def plan(prometheus, plan_id: str, query: str, per_series: str | None = "service") -> dict:
+    data = prometheus.dataset
     source = {"prometheus": "prod", "query": query, "start": data.start.strftime(TS_FORMAT),
               "end": data.end.strftime(TS_FORMAT), **({"plan_per_series": per_series} if per_series else {})}
     return {"id": plan_id, "request": {"hours_ahead": 24, "timestamp": data.end.strftime(TS_FORMAT), "history": None,
@@ -29,12 +21,12 @@ def plan(prom, plan_id: str, query: str, per_series: str | None = "service") -> 
                                        "source": source}}
 
 
-def test_plans_expand_per_series_once_and_a_redelivery_sends_the_same_chunks(store, prom):
-    clients = SourceClients(Connectors({"prometheus": {"prod": Target("prometheus", "prod", prom.url)}}))
-    given = [plan(prom, "all", f"sum by (service) ({LOAD_METRIC})"),
+def test_plans_expand_per_series_once_and_a_redelivery_sends_the_same_chunks(store, prometheus):
+    clients = SourceClients(Connectors({"prometheus": {"prod": Target("prometheus", "prod", prometheus.url)}}))
+    given = [plan(prometheus, "all", f"sum by (service) ({LOAD_METRIC})"),
              {"id": "broken", "error": {"code": "validation_error", "message": "x", "fields": {}}},
-             plan(prom, "none", "absent_metric"),
-             plan(prom, "one", f'{LOAD_METRIC}{{service="db"}}', per_series=None)]
+             plan(prometheus, "none", "absent_metric"),
+             plan(prometheus, "one", f'{LOAD_METRIC}{{service="db"}}', per_series=None)]
     job_id = store.create("batch", {"plans": 4, "chunks": 2, "expands": True}, total=4)
     pipe = store.redis.pipeline()
     store.store_chunks(job_id, [{"offset": 0, "plans": given[:2]}, {"offset": 2, "plans": given[2:]}], pipe)
@@ -57,7 +49,7 @@ def test_plans_expand_per_series_once_and_a_redelivery_sends_the_same_chunks(sto
     assert record["progress"]["total"] == 9 and record["status"] == "running"
     assert store.load([job_id])[0]["request"] == {"plans": 9, "chunks": 3, "expands": True, "expanded": True}
 
-    queries = prom.range_queries()
+    queries = prometheus.range_queries()
     assert expand_batch(store, clients, job_id, chunks=2, chunk_size=3) == 3          # redelivered
-    assert prom.range_queries() == queries                                            # without a new query
+    assert prometheus.range_queries() == queries                                            # without a new query
     assert [store.load_chunk(job_id, i) for i in range(3)] == chunks

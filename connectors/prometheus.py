@@ -118,6 +118,9 @@ class PrometheusClient:
                                       timeout=self.target.timeout_s, allow_redirects=False)
         except requests.Timeout:
             raise self._error(SOURCE_UNAVAILABLE, f"no answer within {self.target.timeout_s:g} s") from None
+        except requests.exceptions.ChunkedEncodingError:
+            # The server went away while sending its answer: urllib3 retries connecting, not reading a body.
+            raise self._error(SOURCE_UNAVAILABLE, "connection lost in the middle of the answer") from None
         except requests.RequestException as e:
             # The exception's text holds the URL; its kind is what the reader needs.
             reason = "cannot connect" if isinstance(e, requests.ConnectionError) else type(e).__name__

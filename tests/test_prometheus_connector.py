@@ -1,6 +1,8 @@
 """connectors.prometheus against a real Prometheus over backfilled series (tests/prometheus_server.py)."""
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -88,3 +90,27 @@ def test_a_stopped_prometheus_is_unavailable_after_retries_and_names_no_address(
     assert time.monotonic() - started < 5
     assert caught.value.code == SOURCE_UNAVAILABLE
     assert caught.value.message == "prometheus:gone: cannot connect (after 2 retries)"
+
+
+def test_an_answer_cut_off_mid_body_is_unavailable_and_says_so():
+    """A Prometheus stopped while it streams its answer: a chunked body that ends without its last chunk."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_half():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"10\r\n{\"status\":\"succ")                  # 16 bytes promised, 14 sent, then closed
+
+    server = threading.Thread(target=answer_half, daemon=True)
+    server.start()
+    target = Target("prometheus", "cut", f"http://127.0.0.1:{listener.getsockname()[1]}", timeout_s=5.0)
+    try:
+        with pytest.raises(SourceError) as caught:
+            PrometheusClient(target, backoff_s=0.01).query_range("up", datetime(2026, 1, 1), datetime(2026, 1, 2))
+    finally:
+        server.join(5)
+        listener.close()
+    assert caught.value.code == SOURCE_UNAVAILABLE
+    assert caught.value.message == "prometheus:cut: connection lost in the middle of the answer"

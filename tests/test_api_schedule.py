@@ -11,6 +11,7 @@ import json
 
 import yaml
 
+from exports.model import safe_label
 from tests.schedule_fixtures import analysis_result
 from tests.stand_in_forecaster import StandInForecaster
 
@@ -49,7 +50,7 @@ def test_an_analysis_job_downloads_as_each_format(client, app):
     job_id = analysis_job(app)
     keda = client.get(f"/api/jobs/{job_id}/schedule?format=keda&tz=Europe/Paris&target=web")
     assert keda.status_code == 200 and keda.mimetype == "application/yaml"
-    assert keda.headers["Content-Disposition"] == f'attachment; filename="schedule-{job_id}-keda.yaml"'
+    assert keda.headers["Content-Disposition"] == f'attachment; filename="schedule-{safe_label(job_id)}-keda.yaml"'
     doc = yaml.safe_load(keda.get_data(as_text=True))
     assert doc["kind"] == "ScaledObject" and doc["spec"]["triggers"][0]["metadata"]["timezone"] == "Europe/Paris"
     assert max(int(t["metadata"]["desiredReplicas"]) for t in doc["spec"]["triggers"]) <= 20   # max_capacity 5000

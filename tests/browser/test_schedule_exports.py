@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from exports.model import safe_label
 from tests.browser.console_steps import LAST_HOUR, api_get, fill, page_state, run
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -23,7 +24,7 @@ def test_the_schedule_card_downloads_a_keda_scaled_object(console, console_url):
     schedule = api_get(console_url, f"/api/jobs/{job_id}")["result"]["analysis"]["scaling_schedule"]
     assert page.is_visible("#schedule-keda") and not page.is_visible("#schedule-keda-hint")
     name, text = downloaded(page, "#schedule-keda")
-    assert name == f"schedule-{job_id}-keda.yaml"
+    assert name == f"schedule-{safe_label(job_id)}-keda.yaml"    # a leading "-" of the id goes
     doc = yaml.safe_load(text)
     assert (doc["apiVersion"], doc["kind"]) == ("keda.sh/v1alpha1", "ScaledObject")
     triggers = doc["spec"]["triggers"]

@@ -97,13 +97,17 @@ class PackedBatch:
 
     @property
     def digest(self) -> str | None:
-        """SHA-256 of {"body": {"plans": [...]}, "path": ...} as jobs.store.body_digest writes it."""
+        """SHA-256 of {"body": {"plans": [...]}, "path": ...} as jobs.store.body_digest writes it; a batch
+        with ``notify`` digests that digest and its targets, so that a key replayed with other targets is a
+        conflict, not the first batch's answer."""
         if self._digest is None:
             return None
         tail = b']},"path":' + json.dumps(self.path).encode() + b"}"
         whole = self._digest.copy()
         whole.update(tail)
-        return whole.hexdigest()
+        if not self.notify:
+            return whole.hexdigest()
+        return hashlib.sha256(whole.hexdigest().encode() + b" notify:" + _canonical(self.notify)).hexdigest()
 
 
 def _renamed(error: dict, columns: dict[str, str]) -> dict:

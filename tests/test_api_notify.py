@@ -91,3 +91,18 @@ def test_openapi_documents_notify_on_job_requests_and_the_batch_only(notify_app)
         assert notify["items"]["pattern"] == "^[A-Za-z0-9_-]{1,64}$"
     assert "notify" not in schemas["BatchPlan"]["properties"]
     assert schemas["Job"]["properties"]["notifications"]["items"] == {"$ref": "#/components/schemas/Notification"}
+
+
+def test_a_batch_key_replayed_with_other_targets_is_a_conflict(notify_app):
+    client = notify_app.test_client()
+
+    def send(notify: list[str] | None):
+        body = {"plans": [PLAN, {**PLAN, "id": "db"}], **({"notify": notify} if notify else {})}
+        return client.post("/api/capacity/batch", json=body, headers={"Idempotency-Key": "nightly-42"})
+
+    first = send(["ops"])
+    assert first.status_code == 202
+    assert send(["ops", "ops"]).json["job_id"] == first.json["job_id"]      # the same targets: the same job
+    for other in (["main"], None):
+        reply = send(other)
+        assert reply.status_code == 409 and reply.json["error"]["code"] == "idempotency_conflict", reply.json

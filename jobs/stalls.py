@@ -8,6 +8,7 @@ it, so a sweep and a finishing chunk can never both win.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from jobs.store import PREFIX, JobStore
 
@@ -24,8 +25,10 @@ def no_progress_error(limit_s: float) -> dict:
 class StallSweeper:
     """Fails jobs running without progress for more than ``limit_s`` seconds, once per ``every_s`` at most."""
 
-    def __init__(self, store: JobStore, limit_s: float, every_s: float = SWEEP_EVERY_S):
+    def __init__(self, store: JobStore, limit_s: float, every_s: float = SWEEP_EVERY_S,
+                 on_failed: Callable[[list[str]], None] | None = None):
         self.store, self.limit_s, self.every_s = store, float(limit_s), every_s
+        self.on_failed = on_failed        # told the ids of the jobs each sweep failed (their notify targets)
 
     def sweep_if_due(self, now: float | None = None) -> list[str]:
         """Sweep unless some process swept less than ``every_s`` ago; return the ids of the jobs failed."""
@@ -37,4 +40,6 @@ class StallSweeper:
         failed = self.store.fail_stalled(self.limit_s, no_progress_error(self.limit_s), now)
         for job_id in failed:
             log.warning("job failed: no progress", extra={"job_id": job_id, "limit_s": self.limit_s})
+        if failed and self.on_failed is not None:
+            self.on_failed(failed)
         return failed

@@ -111,11 +111,28 @@ def test_each_worker_heartbeat_offers_to_sweep(store, redis_server, monkeypatch)
     job_id = _running_batch(store)
     store.redis.zadd(RUNNING_KEY, {job_id: 0})                        # no progress since 1970
     monkeypatch.setattr(model_holder.Heartbeat, "record", lambda self: {"model": {}})
-    heartbeat = model_holder.Heartbeat(load_settings({"REDIS_URL": redis_server.url}), ["batch"])
+    swept = []
+    heartbeat = model_holder.Heartbeat(load_settings({"REDIS_URL": redis_server.url}), ["batch"],
+                                       on_swept=swept.extend)
     heartbeat.start()
     deadline = time.monotonic() + 5
-    while store.status(job_id) == "running" and time.monotonic() < deadline:
+    while not swept and time.monotonic() < deadline:
         time.sleep(0.02)
     heartbeat.stopped.set()
     heartbeat.join(5)
     assert store.get(job_id)["error"]["code"] == "no_progress"
+    assert swept == [job_id]
+
+
+def test_a_swept_job_tells_its_notify_targets(store, monkeypatch):
+    from workers import tasks
+
+    told, plain = store.create("batch", {"notify": ["ops", "main"]}, total=4), _running_batch(store)
+    assert store.start([told]) == [True]
+    sent = []
+    monkeypatch.setattr(tasks, "_job_store", lambda: store)
+    monkeypatch.setattr(tasks, "_send_delivery", lambda job_id, target: sent.append((job_id, target)))
+    sweeper = StallSweeper(store, LIMIT_S, on_failed=tasks._announce_swept)
+    assert sorted(sweeper.sweep(now=time.time() + LIMIT_S + 1)) == sorted([told, plain])
+    assert sent == [(told, "ops"), (told, "main")]                   # the job without targets tells nobody
+    assert store.get(told)["notifications"][0]["status"] == "queued"

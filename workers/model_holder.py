@@ -57,11 +57,12 @@ class Heartbeat(threading.Thread):
     """Loads the model, then publishes this process's model info in Redis every few seconds, and offers to
     sweep stalled jobs (jobs.stalls) as often."""
 
-    def __init__(self, settings: Settings, queues: list[str], on_beat=None):
+    def __init__(self, settings: Settings, queues: list[str], on_beat=None, on_swept=None):
         super().__init__(name="capplan-heartbeat", daemon=True)
         self.settings = settings
         self.queues = queues
         self.on_beat = on_beat            # called with the Redis client after each beat (workers.recovery)
+        self.on_swept = on_swept          # called with the ids of the jobs a sweep failed
         self.stopped = threading.Event()
 
     def record(self) -> dict:
@@ -70,7 +71,8 @@ class Heartbeat(threading.Thread):
 
     def run(self) -> None:
         client = redis_from_url(self.settings.REDIS_URL, timeout=2.0)
-        sweeper = StallSweeper(JobStore(client, self.settings.RESULT_TTL), self.settings.no_progress_timeout)
+        sweeper = StallSweeper(JobStore(client, self.settings.RESULT_TTL), self.settings.no_progress_timeout,
+                               on_failed=self.on_swept)
         while not self.stopped.is_set():
             try:
                 publish(client, process_id(), self.record())

@@ -85,7 +85,8 @@ def _child_started(**_kwargs) -> None:
     _store = _metrics = _sources = None
     model_holder.forget_forecaster()
     _heartbeat = model_holder.Heartbeat(_settings(), list(_queues),
-                                        on_beat=recovery.republisher(current_app._get_current_object(), _settings()))
+                                        on_beat=recovery.republisher(current_app._get_current_object(), _settings()),
+                                        on_swept=_announce_swept)
     _heartbeat.start()
 
 
@@ -140,6 +141,11 @@ def _announce(records: list[dict]) -> None:
         notifications.announce(_job_store(), _send_delivery, records)
     except Exception:  # noqa: BLE001 - the broker or Redis is down: the jobs' results are stored all the same
         log.warning("notifications not queued", exc_info=True, extra={"job_ids": [r["job_id"] for r in records]})
+
+
+def _announce_swept(job_ids: list[str]) -> None:
+    """The jobs the stall sweep failed tell their targets, as any job that ends does."""
+    _announce([r for r in _job_store().load(job_ids) if r])
 
 
 def _fail_open_jobs(job_ids: list[str], code: str, message: str, status: int) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from api.auth import owner
+from api.auth import current_tenant, owner
 from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_job, replay, submit
@@ -26,7 +26,7 @@ FORECASTING_ENDPOINTS = {
 def _forecasting_view(kind: str):
     def view():
         body = json_body()
-        context = job_service().validation_context
+        context = job_service().context_for(current_tenant())
         return submit(kind, job_request(kind, validated(REQUEST_MODELS[kind], body, context)), body)
 
     view.__doc__ = f"POST a {kind} request: 200 with the body when it finishes in time, else 202 with the job."
@@ -50,7 +50,7 @@ def batch():
     reader = pack_csv_batch if request.mimetype == "text/csv" else pack_json_batch
     plans = reader(data, PackedBatch(settings.BATCH_CHUNK_SIZE, request.path,
                                      digesting="Idempotency-Key" in request.headers,
-                                     context=service.validation_context))
+                                     context=service.context_for(current_tenant())))
     del data                                     # the request's bytes go; only the packed chunks stay
     job_id = new_job_id()
     earlier = claim_job(None, job_id, digest=plans.digest)

@@ -45,10 +45,20 @@ class JobService:
         # Read once, at start, as the keys are: a bad target stops the API before it serves anything. The API
         # only checks the names a request gives; the workers make the calls.
         self.connectors = load_connectors(settings.CAPPLAN_CONFIG)
-        self.validation_context = {
-            SOURCE_TARGETS: self.connectors.names("prometheus"),
-            CONTEXT_KEY: frozenset(name for kind in NOTIFY_KINDS for name in self.connectors.names(kind))}
+        self._contexts: dict[str | None, dict] = {}
+        self.validation_context = self.context_for(None)
         self._sized_at = float("-inf")
+
+    def context_for(self, tenant: str | None) -> dict:
+        """Pydantic's validation context for a caller of ``tenant``: the targets it may name (only those, so
+        that a refusal lists no other team's targets)."""
+        context = self._contexts.get(tenant)
+        if context is None:
+            names = self.connectors.names
+            context = self._contexts[tenant] = {
+                SOURCE_TARGETS: names("prometheus", tenant),
+                CONTEXT_KEY: frozenset(name for kind in NOTIFY_KINDS for name in names(kind, tenant))}
+        return context
 
     def publish_jobs(self, job_ids: list[str], waited_for: bool = False) -> None:
         if waited_for:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from capplan.config import ConfigError
 from capplan.config_file import read_config_file
+from capplan.keys import TENANT
 
 KINDS = ("prometheus", "webhooks", "alertmanager")
 NOTIFY_KINDS = ("webhooks", "alertmanager")
@@ -21,7 +22,7 @@ LABELS = {"prometheus": "prometheus", "webhooks": "webhook", "alertmanager": "al
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")                 # a bare TOML key, and what a request may send
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 HEADER = re.compile(r"^[A-Za-z0-9-]{1,128}$")
-COMMON_FIELDS = ("url", "headers", "bearer_token_env", "basic_auth_env", "timeout_s")
+COMMON_FIELDS = ("url", "headers", "bearer_token_env", "basic_auth_env", "timeout_s", "tenants")
 FIELDS = {"prometheus": COMMON_FIELDS + ("max_points",),
           "webhooks": COMMON_FIELDS + ("secret_env",),
           "alertmanager": COMMON_FIELDS}
@@ -46,6 +47,11 @@ class Target:
     secret_env: str | None = None          # webhooks: the variable holds the HMAC key that signs each event
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_points: int = DEFAULT_MAX_POINTS
+    tenants: frozenset[str] | None = None  # the tenants whose keys may name it; None: every caller
+
+    def open_to(self, tenant: str | None) -> bool:
+        """Whether a caller of ``tenant`` may name this target (None: AUTH=open, no tenant to match)."""
+        return self.tenants is None or tenant in self.tenants
 
     @property
     def label(self) -> str:
@@ -79,8 +85,10 @@ class Connectors:
 
     targets: Mapping[str, Mapping[str, Target]] = field(default_factory=dict)
 
-    def names(self, kind: str) -> list[str]:
-        return sorted(self.targets.get(kind, {}))
+    def names(self, kind: str, tenant: str | None = None) -> list[str]:
+        """The names of ``kind`` that a caller of ``tenant`` may give (None: AUTH=open, where a target kept
+        to some tenants is no one's)."""
+        return sorted(name for name, target in self.targets.get(kind, {}).items() if target.open_to(tenant))
 
     def find(self, kind: str, name: str) -> Target | None:
         return self.targets.get(kind, {}).get(name)
@@ -148,5 +156,10 @@ def _target(kind: str, name: str, entry: Any, where: str) -> Target:
     max_points = entry.get("max_points", DEFAULT_MAX_POINTS)
     if isinstance(max_points, bool) or not isinstance(max_points, int) or not 2 <= max_points <= DEFAULT_MAX_POINTS:
         raise ConfigError(f"{where}: max_points must be an integer from 2 to {DEFAULT_MAX_POINTS}")
+    tenants = entry.get("tenants")
+    if tenants is not None and (not isinstance(tenants, list) or not tenants or not all(
+            isinstance(t, str) and TENANT.match(t) for t in tenants)):
+        raise ConfigError(f"{where}: tenants must be a list of tenant names, as [keys.NAME] tenant gives them "
+                          "(leave it out for a target every caller may name)")
     return Target(kind, name, url.rstrip("/"), dict(headers), envs["bearer_token_env"], envs["basic_auth_env"],
-                  envs["secret_env"], float(timeout), max_points)
+                  envs["secret_env"], float(timeout), max_points, None if tenants is None else frozenset(tenants))

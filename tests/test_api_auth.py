@@ -155,3 +155,37 @@ def test_keys_required_but_none_listed_refuses_to_start(redis_server, tmp_path):
     missing = tmp_path / "absent.toml"
     with pytest.raises(ConfigError, match="absent.toml"):
         create_app({"REDIS_URL": redis_server.url, "AUTH": "keys", "CAPPLAN_CONFIG": str(missing)})
+
+
+TARGETS = """
+[prometheus.shared]
+url = "http://127.0.0.1:9"
+
+[prometheus.payments-prom]
+url = "http://127.0.0.1:9"
+tenants = ["alpha"]
+
+[webhooks.alpha-ops]
+url = "http://127.0.0.1:9/hook"
+tenants = ["alpha"]
+"""
+
+
+def test_a_target_kept_to_a_tenant_is_unknown_to_the_others(redis_server, tmp_path, keys):
+    config = tmp_path / "capplan.toml"
+    config.write_text(config.read_text(encoding="utf-8") + TARGETS, encoding="utf-8")
+    client = keyed_app(redis_server.url, config).test_client()
+    source = {"prometheus": "payments-prom", "query": "sum(rate(x[1h]))"}
+    forecast = {"hours_ahead": 24, "source": source, "notify": ["alpha-ops"]}
+    submit(client, keys["a"], body=forecast)                          # its own tenant's targets
+    refused = client.post("/api/forecast", json=forecast, headers=bearer(keys["b"], **ASYNC))
+    assert refused.status_code == 400
+    fields = refused.get_json()["error"]["fields"]
+    assert set(fields) == {"source.prometheus", "notify[0]"}, fields
+    assert fields["source.prometheus"].endswith("(configured: shared)")  # no other team's target is listed
+    assert fields["notify[0]"].endswith("(none is configured)")
+    batch = {"plans": [{**PLAN, "source": source}, {**PLAN, "source": {**source, "prometheus": "shared"}}]}
+    job_id = submit(client, keys["b"], "/api/capacity/batch", batch)
+    store = client.application.extensions["capplan"].store
+    first, second = store.load_chunk(job_id, 0)["plans"]
+    assert "source.prometheus" in first["error"]["fields"] and "error" not in second    # that plan fails alone

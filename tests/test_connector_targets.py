@@ -50,6 +50,9 @@ def test_credentials_are_read_from_their_variable_only_when_a_call_is_made():
     ({"url": "http://host", "timeout_s": 0}, "timeout_s"),
     ({"url": "http://host", "max_points": 20_000}, "max_points"),
     ({"url": "http://host", "token": "x"}, "unknown field token"),
+    ({"url": "http://host", "tenants": "payments"}, "tenants must be a list"),
+    ({"url": "http://host", "tenants": []}, "tenants must be a list"),
+    ({"url": "http://host", "tenants": ["pay ments"]}, "tenants must be a list"),
 ])
 def test_a_bad_entry_is_refused_naming_it(entry, named):
     with pytest.raises(ConfigError, match=named) as refused:
@@ -60,3 +63,12 @@ def test_a_bad_entry_is_refused_naming_it(entry, named):
 def test_a_notify_name_must_be_unique_across_webhooks_and_alertmanagers():
     with pytest.raises(ConfigError, match="ops names both"):
         parse_connectors({"webhooks": {"ops": {"url": "http://a"}}, "alertmanager": {"ops": {"url": "http://b"}}}, "f")
+
+
+def test_a_target_kept_to_some_tenants_is_named_by_their_callers_alone():
+    found = parse_connectors({"prometheus": {"shared": {"url": "http://a"},
+                                             "payments": {"url": "http://b", "tenants": ["payments", "risk"]}}},
+                             "capplan.toml")
+    assert found.names("prometheus", "payments") == found.names("prometheus", "risk") == ["payments", "shared"]
+    assert found.names("prometheus", "search") == ["shared"]
+    assert found.names("prometheus", None) == ["shared"]          # AUTH=open: no tenant to match

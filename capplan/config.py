@@ -80,6 +80,9 @@ class Settings:
     # Seconds before the first retry of a webhook or Alertmanager delivery; each later wait doubles (jittered),
     # over 6 attempts in all.
     NOTIFY_RETRY_BACKOFF_S: float = 5.0
+    # Where clients reach the API (https://capplan.example.com): events and alerts link to jobs with it; empty:
+    # their links are paths, which a receiver resolves against the address it knows.
+    PUBLIC_URL: str = ""
 
     @property
     def broker_url(self) -> str:
@@ -154,6 +157,11 @@ def load_settings(override: Mapping[str, Any] | None = None,
         raise ConfigError("MAX_JOBS_PER_TENANT and MAX_STORED_BYTES_PER_TENANT must be >= 0 (0: no cap)")
     if not 0 < settings.NOTIFY_RETRY_BACKOFF_S <= 3600:
         raise ConfigError("NOTIFY_RETRY_BACKOFF_S must be a number of seconds in (0, 3600]")
+    if settings.PUBLIC_URL:
+        public = urlsplit(settings.PUBLIC_URL)
+        if public.scheme not in ("http", "https") or not public.hostname or public.username or public.query:
+            raise ConfigError("PUBLIC_URL must be an http:// or https:// address such as https://capplan.example.com "
+                              "(no credentials, no query)")
     return settings
 
 

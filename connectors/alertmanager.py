@@ -16,9 +16,10 @@ def _rfc3339(hour: str) -> str:
     return hour + "Z"
 
 
-def breach_alert(plan_id: str, breach: dict, starts_at: str) -> dict:
+def breach_alert(plan_id: str, breach: dict, starts_at: str, job_url: str | None = None) -> dict:
     """The alert of one plan's breach (planning.breach.predicted_breach); it fires from ``starts_at``, the
-    prediction, and resolves by itself at the breach's end."""
+    prediction, and resolves by itself at the breach's end. ``job_url``, an absolute link to the job, becomes
+    its ``generatorURL`` (Alertmanager's "Source" link)."""
     peak = breach["peak"]
     recommended = breach.get("recommended_capacity")
     summary = (f"Plan {plan_id}: p90 load reaches {breach['scaling_threshold']:.0%} of capacity "
@@ -26,12 +27,15 @@ def breach_alert(plan_id: str, breach: dict, starts_at: str) -> dict:
                f"({peak['p90_utilization']:.0%}) at {peak['timestamp']} UTC")
     if recommended is not None:
         summary += f"; recommended capacity {recommended:g}"
-    return {"labels": {"alertname": ALERT_NAME, "plan": plan_id, "severity": breach["severity"]},
-            "annotations": {"summary": summary, "breach_start": _rfc3339(breach["start"]),
-                            "breach_end": _rfc3339(breach["end"]), "peak": _rfc3339(peak["timestamp"]),
-                            "peak_p90_load": f"{peak['p90_load']:g}",
-                            "recommended_capacity": "" if recommended is None else f"{recommended:g}"},
-            "startsAt": starts_at, "endsAt": _rfc3339(breach["end"])}
+    alert = {"labels": {"alertname": ALERT_NAME, "plan": plan_id, "severity": breach["severity"]},
+             "annotations": {"summary": summary, "breach_start": _rfc3339(breach["start"]),
+                             "breach_end": _rfc3339(breach["end"]), "peak": _rfc3339(peak["timestamp"]),
+                             "peak_p90_load": f"{peak['p90_load']:g}",
+                             "recommended_capacity": "" if recommended is None else f"{recommended:g}"},
+             "startsAt": starts_at, "endsAt": _rfc3339(breach["end"])}
+    if job_url:
+        alert["generatorURL"] = job_url
+    return alert
 
 
 def send_alerts(target: Target, alerts: list[dict], session=None) -> int:

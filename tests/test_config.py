@@ -21,6 +21,10 @@ def test_bad_values_name_the_setting():
         load_settings(environ={"FORECAST_PRECISION": "fp16"})
     with pytest.raises(ConfigError, match="NOPE"):
         load_settings(environ={}, override={"NOPE": 1})
+    for public in ("capplan.example.com", "ftp://capplan.example.com", "https://u:p@capplan.example.com"):
+        with pytest.raises(ConfigError, match="PUBLIC_URL"):
+            load_settings(environ={"PUBLIC_URL": public})
+    assert load_settings(environ={"PUBLIC_URL": "https://capplan.example.com/"}).PUBLIC_URL
 
 
 def test_serving_overrides_reach_the_workers_model_and_a_bad_one_is_named():

@@ -143,3 +143,14 @@ def test_the_alert_carries_the_plan_severity_and_breach_times():
     assert (notes["breach_start"], notes["peak"], notes["recommended_capacity"]) == (
         "2024-01-15T20:00:00Z", "2024-01-15T23:00:00Z", "2600")
     assert "web" in notes["summary"] and "2600" in notes["summary"]
+    assert "generatorURL" not in alert                        # no PUBLIC_URL: no address to link to
+    linked = breach_alert("web", breach, "2024-01-15T10:00:05Z", "https://capplan.example.com/api/jobs/j1")
+    assert linked["generatorURL"] == "https://capplan.example.com/api/jobs/j1"
+
+
+def test_with_public_url_the_events_links_are_absolute(store, receiver, environ):
+    job_id = finished_job(store, [500.0, 600.0, 700.0])
+    notifications.deliver(store, connectors_for(receiver.url), job_id, "ops", attempt=1, final=False,
+                          public_url="https://capplan.example.com/")
+    links = json.loads(receiver.wait_for(1)[0].body)["data"]["links"]
+    assert links == {"job": f"https://capplan.example.com/api/jobs/{job_id}"}

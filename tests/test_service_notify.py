@@ -18,6 +18,7 @@ from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SECRET, TOKEN = "whsec-live-3b1f0c9e", "am-token-live-52d7a1"
+PUBLIC = "https://capplan.example.com"                 # PUBLIC_URL: where events and alerts link to
 # Load at twice the capacity: p90 is over 80% of it from the first hour at any hour of the day (at 1050, a
 # night-time trough could start the breach hours later, and as a warning).
 BREACHING = {"current_load": 1000, "current_capacity": 500, "hours_ahead": 24}
@@ -44,7 +45,7 @@ url = "{alertmanager.url if alertmanager else 'http://127.0.0.1:9'}"
 bearer_token_env = "CAPPLAN_TEST_AM_TOKEN"
 """, encoding="utf-8")
     stack = LiveStack(workers=1, settings={"CAPPLAN_CONFIG": str(config), "NOTIFY_RETRY_BACKOFF_S": 0.2,
-                                           "BATCH_CHUNK_SIZE": 2, "SYNC_WAIT_S": 20})
+                                           "PUBLIC_URL": PUBLIC, "BATCH_CHUNK_SIZE": 2, "SYNC_WAIT_S": 20})
     with pytest.MonkeyPatch.context() as env:
         env.setenv("CAPPLAN_TEST_HOOK_SECRET", SECRET)      # the workers' environment, as deployed
         env.setenv("CAPPLAN_TEST_AM_TOKEN", TOKEN)
@@ -96,6 +97,7 @@ def test_a_predicted_breach_arrives_as_a_signed_cloudevent(notify_stack):
     (breach,) = event["data"]["breaches"]
     assert breach["plan"] == job_id and breach["starts_in_hours"] == 1 and breach["severity"] == "critical"
     assert breach["recommended_capacity"] > BREACHING["current_capacity"]
+    assert event["data"]["links"] == {"job": f"{PUBLIC}/api/jobs/{job_id}"}
     (note,) = notes_when(ns, job_id, settled)
     assert (note["target"], note["status"], note["attempts"], note["type"]) == (
         "ops", "delivered", 1, "io.capplan.capacity.breach_predicted")
@@ -135,6 +137,7 @@ def test_alertmanager_lists_the_pushed_alert(notify_stack):
     (breach,) = json.loads(ns.ops.wait_for(1)[0].body)["data"]["breaches"]
     (alert,) = [a for a in ns.alertmanager.alerts() if a["labels"].get("plan") == job_id]
     assert alert["labels"] == {"alertname": "CapacityBreachPredicted", "plan": job_id, "severity": "critical"}
+    assert alert["generatorURL"] == f"{PUBLIC}/api/jobs/{job_id}"
     assert when(alert["endsAt"]) == when(breach["end"] + "Z")
     assert alert["annotations"]["breach_start"] == breach["start"] + "Z"
     assert float(alert["annotations"]["recommended_capacity"]) == breach["recommended_capacity"]

@@ -44,8 +44,9 @@ def announce(store: JobStore, send: Callable[[str, str], None], records: list[di
 
 
 def deliver(store: JobStore, connectors: Connectors, job_id: str, name: str, attempt: int, final: bool,
-            metrics=None) -> str:
-    """Make delivery attempt ``attempt`` of job ``job_id``'s end to target ``name``; its outcome.
+            metrics=None, public_url: str = "") -> str:
+    """Make delivery attempt ``attempt`` of job ``job_id``'s end to target ``name``; its outcome. Links to
+    the job start with ``public_url`` (PUBLIC_URL), or are paths without it.
 
     Raises RetryableDelivery when the attempt may be retried (not ``final``), after recording it.
     """
@@ -71,10 +72,11 @@ def deliver(store: JobStore, connectors: Connectors, job_id: str, name: str, att
     if target.kind == "alertmanager":
         if not breaches:
             return outcome("skipped", "skipped", None)
-        alerts = [breach_alert(b["plan"], b, _rfc3339(record["finished_at"])) for b in breaches[:MAX_LISTED]]
+        link = f"{public_url.rstrip('/')}/api/jobs/{job_id}" if public_url else None   # Alertmanager: absolute
+        alerts = [breach_alert(b["plan"], b, _rfc3339(record["finished_at"]), link) for b in breaches[:MAX_LISTED]]
         event_type, send = ALERT_NAME, lambda: send_alerts(target, alerts)
     else:
-        event = job_event(record, breaches, name)
+        event = job_event(record, breaches, name, public_url)
         event_type, send = event["type"], lambda: send_event(target, event)
     try:
         send()
@@ -106,12 +108,13 @@ def job_breaches(store: JobStore, record: dict, request: dict) -> list[dict]:
     return sorted(found, key=lambda b: (b["start"], str(b["plan"])))
 
 
-def job_event(record: dict, breaches: list[dict], target: str) -> dict:
+def job_event(record: dict, breaches: list[dict], target: str, public_url: str = "") -> dict:
     """The CloudEvent of a job's end; its id is the same for every attempt to deliver it to ``target``."""
     job_id = record["job_id"]
-    links = {"job": f"/api/jobs/{job_id}"}
+    base = f"{public_url.rstrip('/')}/api/jobs/{job_id}"
+    links = {"job": base}
     if record["kind"] == "batch":
-        links["results"] = f"/api/jobs/{job_id}/results"
+        links["results"] = f"{base}/results"
     data = {"job_id": job_id, "kind": record["kind"], "status": record["status"],
             "finished_at": record["finished_at"], "links": links, "breach_count": len(breaches),
             "breaches": breaches[:MAX_LISTED]}

@@ -240,7 +240,8 @@ def notify(self, job_id: str, target: str) -> str:
     store = _job_store()
     try:
         return notifications.deliver(store, _targets(), job_id, target, attempt=retries + 1,
-                                     final=retries >= self.max_retries, metrics=_metrics)
+                                     final=retries >= self.max_retries, metrics=_metrics,
+                                     public_url=_settings().PUBLIC_URL)
     except DELIVERY_RETRY_ON as e:
         wait = notifications.backoff_s(_settings().NOTIFY_RETRY_BACKOFF_S, retries)
         raise self.retry(exc=e, countdown=random.uniform(wait / 2, wait)) from None

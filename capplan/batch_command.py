@@ -31,7 +31,8 @@ TEXT_COLUMNS = ("id", "error")
 def run_batch(service: ServiceClient, args, zone) -> int:
     rows = read_plans(args.plans_csv, zone)
     with _results_file(args.out) as out:        # opened first: a bad --out path sends nothing
-        job, header, results = _submit(service, [row.plan for row in rows if row.plan is not None], args.json)
+        job, header, results = _submit(service, [row.plan for row in rows if row.plan is not None], args.json,
+                                       args.notify)
         outcomes, table = _merge(rows, results)
         if out is not None:
             _write_table(out, ["line", *header], table)
@@ -49,11 +50,13 @@ def run_batch(service: ServiceClient, args, zone) -> int:
     return EXIT_FAILED_PLANS if any(not o["success"] for o in outcomes) else EXIT_OK
 
 
-def _submit(service: ServiceClient, plans: list[dict], quiet: bool) -> tuple[dict, list[str], dict[int, dict]]:
+def _submit(service: ServiceClient, plans: list[dict], quiet: bool,
+            notify: list[str] | None = None) -> tuple[dict, list[str], dict[int, dict]]:
     """(finished job, results header, results by plan index); nothing to send, nothing sent."""
     if not plans:
         return {}, LOCAL_COLUMNS, {}
-    _, accepted = service.request("POST", "/api/capacity/batch", {"plans": plans})
+    body = {"plans": plans, **({"notify": notify} if notify else {})}
+    _, accepted = service.request("POST", "/api/capacity/batch", body)
     job = service.wait_for(accepted["job_id"], progress=sys.stderr.isatty() and not quiet)
     _, data = service.request("GET", f"/api/jobs/{accepted['job_id']}/results?format=csv")
     return (job, *_results(data))

@@ -16,6 +16,7 @@ from capplan.summary import summary_lines
 
 MULTI_COMMAND = True
 EXIT_OK, EXIT_ERROR = 0, 1              # and 2 from batch: some plans failed
+SOURCE_FLAGS = {"prometheus": "--prometheus", "query": "--query", "lookback_hours": "--lookback-hours"}
 PATHS = {"forecast": "/api/forecast", "plan": "/api/capacity/recommendations", "analyze": "/api/capacity/analyze"}
 BARE_NUMBERS = ("{path} holds bare numbers, so the hour of its last value is unknown: give it with "
                 "--last-hour YYYY-MM-DDTHH (in --tz, default UTC), or use a file with times (CSV with a "
@@ -45,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--json", action="store_true", help="print the API's JSON body instead of the summary")
     parser.add_argument("--tz", type=_zone, default=UTC, metavar="ZONE",
                         help="IANA time zone of the times you give and of the times shown (default UTC)")
+    parser.add_argument("--notify", action="append", default=[], metavar="TARGET",
+                        help="a webhook or Alertmanager named in the service's CAPPLAN_CONFIG, told when the job "
+                             "ends (a signed event; an alert when a breach is predicted); repeat for several")
     if name == "batch":
         parser.add_argument("plans_csv", metavar="PLANS_CSV",
                             help="CSV with a header naming the API's fields: id, current_capacity, current_load, "
@@ -60,6 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--history", metavar="FILE",
                         help="hourly loads: one number per line, CSV with a time column (timestamp,load), "
                              "or JSON (a list of loads or of {timestamp, load} points)")
+    parser.add_argument("--prometheus", metavar="TARGET",
+                        help="instead of --history: the service's workers fetch it from this Prometheus, named "
+                             "in the service's CAPPLAN_CONFIG, with --query (hourly, ending at --last-hour)")
+    parser.add_argument("--query", metavar="PROMQL", help="with --prometheus: a query that returns one series")
+    parser.add_argument("--lookback-hours", type=int, metavar="N",
+                        help="with --prometheus: hours of history to fetch (default 672, four weeks)")
     if name in ("plan", "analyze"):
         parser.add_argument("--capacity", type=float, required=True, help="current capacity")
         parser.add_argument("--threshold", type=float, default=0.8, help="scaling threshold (0, 1]")
@@ -129,14 +139,37 @@ def request_body(args: argparse.Namespace) -> dict:
         if history.last_hour is not None and last_hour not in (None, history.last_hour):
             raise LocalInputError(f"--last-hour {args.last_hour} is not the hour of the last point of "
                                   f"{args.history} ({api_text(history.last_hour)} UTC); leave --last-hour out")
-    elif args.current_load is None:
-        raise LocalInputError("give --history FILE, or --current-load (the load at --last-hour, default this hour)")
+    source = _source(args)
+    if source is not None:
+        body["source"] = source
+    elif not args.history and args.current_load is None:
+        raise LocalInputError("give --history FILE, --prometheus TARGET with --query PROMQL, or --current-load "
+                              "(the load at --last-hour, default this hour)")
     if last_hour is not None:
         body["timestamp"] = api_text(last_hour)
     if args.command in ("plan", "analyze"):
         body.update(current_capacity=args.capacity, scaling_threshold=args.threshold)
         body.update(parse_option(option) for option in args.option)
+    if args.notify:
+        body["notify"] = args.notify
     return body
+
+
+def _source(args: argparse.Namespace) -> dict | None:
+    """The ``source`` that --prometheus, --query and --lookback-hours give; None without them."""
+    if args.prometheus is None and args.query is None:
+        if args.lookback_hours is not None:
+            raise LocalInputError("--lookback-hours goes with --prometheus and --query")
+        return None
+    if args.prometheus is None or args.query is None:
+        raise LocalInputError("--prometheus TARGET and --query PROMQL go together: the target names the server "
+                              "(as the service's CAPPLAN_CONFIG does), the query the series")
+    if args.history:
+        raise LocalInputError("give --history FILE or --prometheus with --query, not both")
+    source = {"prometheus": args.prometheus, "query": args.query}
+    if args.lookback_hours is not None:
+        source["lookback_hours"] = args.lookback_hours
+    return source
 
 
 def _last_hour(args: argparse.Namespace):
@@ -150,6 +183,8 @@ def _last_hour(args: argparse.Namespace):
 
 def _flag(field: str) -> str:
     """" (--capacity)" for a field a flag sets; history[3].load is set by --history."""
+    if field.startswith("source."):
+        return f" ({SOURCE_FLAGS.get(field.split('.', 1)[1], '--prometheus and --query')})"
     name = field.split("[", 1)[0].split(".", 1)[0]
     if name in OPTION_NAMES:
         return f" (--option {name}=...)"

@@ -22,7 +22,8 @@ FIELD_OF_COLUMN = {"last_timestamp": "timestamp"}
 
 # API field -> the flag that sets it, to name the flag when the service refuses the field.
 FLAG_OF_FIELD = {"current_capacity": "--capacity", "scaling_threshold": "--threshold", "hours_ahead": "--hours",
-                 "timestamp": "--last-hour", "current_load": "--current-load", "history": "--history"}
+                 "timestamp": "--last-hour", "current_load": "--current-load", "history": "--history",
+                 "source": "--prometheus and --query", "notify": "--notify"}
 OPTION_NAMES = [name for name in PLAN_FIELDS if name not in FLAG_OF_FIELD]
 REASONS = {"number": "is not a number", "integer": "is not a whole number"}
 

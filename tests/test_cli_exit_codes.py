@@ -96,6 +96,26 @@ def test_help_documents_the_exit_codes(capsys):
     assert "2  the batch" not in capsys.readouterr().out
 
 
+def test_prometheus_flags_send_a_source_and_notify_names_targets(service, capsys):
+    assert main(["forecast", "--prometheus", "prod", "--query", "sum(rate(x[1h]))", "--lookback-hours", "48",
+                 "--last-hour", "2024-01-15T10", "--notify", "ops", "--notify", "main"]) == 0
+    ((_, _, body),) = service.requests
+    assert body == {"hours_ahead": 24, "timestamp": "2024-01-15T10:00:00", "notify": ["ops", "main"],
+                    "source": {"prometheus": "prod", "query": "sum(rate(x[1h]))", "lookback_hours": 48}}
+
+
+@pytest.mark.parametrize("flags, words", [
+    (["--prometheus", "prod"], "--prometheus TARGET and --query PROMQL go together"),
+    (["--query", "up"], "--prometheus TARGET and --query PROMQL go together"),
+    (["--current-load", "5", "--lookback-hours", "48"], "--lookback-hours goes with --prometheus"),
+    (["--prometheus", "prod", "--query", "up", "--history", "HISTORY"], "not both"),
+])
+def test_prometheus_flags_out_of_place_are_refused_before_sending(service, tmp_path, capsys, flags, words):
+    flags = [_timed_history(tmp_path) if f == "HISTORY" else f for f in flags]
+    assert main(["forecast", *flags]) == 1
+    assert words in capsys.readouterr().err and not service.requests
+
+
 def test_a_usage_error_exits_1_not_2(service, capsys):
     assert main(["plan", "--current-load", "5"]) == 1           # --capacity missing
     assert "--capacity" in capsys.readouterr().err and not service.requests
@@ -167,6 +187,10 @@ def test_a_batch_with_failed_plans_exits_2_and_names_lines_and_columns(service, 
 def test_a_batch_where_every_plan_succeeds_exits_0(service, tmp_path, capsys):
     assert main(["batch", _write(tmp_path / "plans.csv", "id,current_capacity,current_load\na,10,5\n")]) == 0
     assert "1 plans, 1 succeeded, 0 failed" in capsys.readouterr().out
+    assert "notify" not in service.requests[0][2]
+    assert main(["batch", "--notify", "ops", str(tmp_path / "plans.csv")]) == 0
+    assert service.requests[-3][2] == {"plans": [{"id": "a", "current_capacity": 10, "current_load": 5}],
+                                       "notify": ["ops"]}
 
 
 def test_a_batch_whose_rows_all_fail_here_sends_nothing_and_exits_2(service, tmp_path, capsys):

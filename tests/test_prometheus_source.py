@@ -2,6 +2,7 @@
 a Celery worker and the API, with the target in CAPPLAN_CONFIG and its token in an environment variable."""
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -91,6 +92,21 @@ def test_a_forecast_from_prometheus_is_the_forecast_of_the_same_history_inline(s
     assert body["history_query"] == f'{LOAD_METRIC}{{service="web"}}'
     assert body["history_hours"] == prom.dataset.hours and body["gaps_filled"] == 0
     assert body["forecast"] == same["forecast"] and body["backtest"] == same["backtest"]
+
+
+def test_the_cli_plans_from_prometheus(stack, prom, capsys):
+    from capplan.cli import main
+
+    query = f'{LOAD_METRIC}{{service="web"}}'
+    args = ["plan", "--url", stack.base_url, "--capacity", "5000", "--prometheus", "prod", "--query", query,
+            "--lookback-hours", "336", "--last-hour", prom.dataset.end.strftime("%Y-%m-%dT%H")]
+    assert main([*args, "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert (body["forecast"]["history_source"], body["forecast"]["history_hours"]) == ("prometheus:prod", 336)
+    assert main(args) == 0
+    assert "on 336 h of prometheus:prod history" in capsys.readouterr().out
+    assert main([*args[:-2], "--prometheus", "staging"]) == 1       # the last --prometheus wins: unknown
+    assert "source.prometheus (--prometheus): is not a configured Prometheus target" in capsys.readouterr().err
 
 
 def test_a_rate_query_over_a_counter_forecasts_too(stack, prom):

@@ -140,6 +140,13 @@ def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
     return batch.finish()
 
 
+def query_notify(names: list[str], context: dict | None) -> list[str]:
+    """A CSV batch's targets, from ``?notify=NAME`` (repeated), checked as a JSON batch's `notify` is."""
+    if len(names) == 0:
+        return []
+    return _checked_notify({"names": names}, context)
+
+
 def _checked_notify(given: dict, context: dict | None) -> list[str]:
     """The batch's `notify` as BatchRequest checks it (one 400 naming notify[i]), each name once."""
     if "names" not in given:

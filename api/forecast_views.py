@@ -8,9 +8,10 @@ from api.metrics import count_job_created
 from api.service import job_service
 from api.submission import accepted, claim_job, replay, submit
 from api.batch_body import batch_bytes
-from api.batch_intake import PackedBatch, pack_csv_batch, pack_json_batch
+from api.batch_intake import PackedBatch, pack_csv_batch, pack_json_batch, query_notify
 from api.job_requests import REQUEST_MODELS, job_request, validated
 from api.json_body import json_body
+from capplan.errors import InvalidRequest
 from jobs.store import new_job_id
 
 bp = Blueprint("forecasts", __name__)
@@ -46,12 +47,19 @@ def batch():
     """
     service = job_service()
     settings = service.settings
+    is_csv = request.mimetype == "text/csv"
+    context = service.context_for(current_tenant())
+    named = request.args.getlist("notify")
+    if named and not is_csv:
+        raise InvalidRequest.field("notify", "goes in the JSON body; the notify query parameter is for CSV bodies")
+    notify = query_notify(named, context)         # checked before the body is read: a bad name costs nothing
     data = batch_bytes(settings.MAX_BATCH_BYTES)
-    reader = pack_csv_batch if request.mimetype == "text/csv" else pack_json_batch
+    reader = pack_csv_batch if is_csv else pack_json_batch
     plans = reader(data, PackedBatch(settings.BATCH_CHUNK_SIZE, request.path,
-                                     digesting="Idempotency-Key" in request.headers,
-                                     context=service.context_for(current_tenant())))
+                                     digesting="Idempotency-Key" in request.headers, context=context))
     del data                                     # the request's bytes go; only the packed chunks stay
+    if is_csv:
+        plans.notify = notify
     job_id = new_job_id()
     earlier = claim_job(None, job_id, digest=plans.digest)
     if earlier is not None:

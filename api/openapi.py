@@ -51,6 +51,10 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "schema": {"type": "st
                "description": "same key and body: the same job; same key, other body: 409"}
 CONTENT_ENCODING = {"name": "Content-Encoding", "in": "header", "schema": {"enum": ["gzip", "identity"]},
                     "description": "gzip: the body is gzipped; it is inflated as it is read"}
+CSV_NOTIFY = {"name": "notify", "in": "query", "style": "form", "explode": True,
+              "schema": {"type": "array", "maxItems": 10, "items": {"type": "string"}},
+              "description": "CSV bodies only (a JSON body gives `notify` in itself): configured webhooks or "
+                             "Alertmanagers to tell when the batch ends, ?notify=ops&notify=main"}
 BATCH_CSV = {"type": "string", "description": "a header row naming the columns (id, current_capacity, current_load, "
              "hours_ahead, history, last_timestamp and the plan options), then one plan per row",
              "examples": ["id,current_capacity,history,last_timestamp\nweb,5000,610 640 700,2024-01-15T10:00:00\n"]}
@@ -248,7 +252,7 @@ SPEC = {
                                                  "RecommendationsResponse"),
         "/api/capacity/analyze": _submit("full capacity analysis", AnalysisRequest, "AnalysisResponse"),
         "/api/capacity/batch": {"post": {
-            "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY, CONTENT_ENCODING],
+            "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY, CONTENT_ENCODING, CSV_NOTIFY],
             "description": "The plans as JSON or as CSV (the columns of `capplan batch` files, one plan per row, "
                            "`history` as space-separated hourly loads ending at `last_timestamp`), either one "
                            "optionally gzipped (Content-Encoding: gzip); up to MAX_BATCH_BYTES (64 MB) once "

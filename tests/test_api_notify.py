@@ -106,3 +106,20 @@ def test_a_batch_key_replayed_with_other_targets_is_a_conflict(notify_app):
     for other in (["main"], None):
         reply = send(other)
         assert reply.status_code == 409 and reply.json["error"]["code"] == "idempotency_conflict", reply.json
+
+
+def test_a_csv_batch_names_its_targets_in_the_query(notify_app):
+    client = notify_app.test_client()
+    csv_body = b"id,current_capacity,current_load\nweb,5000,1000\n"
+
+    def send(query: str, data: bytes = csv_body, mimetype: str = "text/csv"):
+        return client.post(f"/api/capacity/batch{query}", data=data, content_type=mimetype)
+
+    reply = send("?notify=ops&notify=main&notify=ops")
+    assert reply.status_code == 202, reply.json
+    (record,) = notify_app.extensions["capplan"].store.load([reply.json["job_id"]])
+    assert record["request"]["notify"] == ["ops", "main"]
+    unknown = send("?notify=nightly")
+    assert unknown.status_code == 400 and "nightly is not a configured" in unknown.json["error"]["fields"]["notify[0]"]
+    in_json = send("?notify=ops", b'{"plans": [{"current_capacity": 1, "current_load": 1}]}', "application/json")
+    assert in_json.status_code == 400 and "goes in the JSON body" in in_json.json["error"]["fields"]["notify"]

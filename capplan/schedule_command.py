@@ -19,7 +19,10 @@ EPILOG = """exit status:
 
 examples:
   capplan schedule JOB --format keda --target web --tz Europe/Paris > scaledobject.yaml
-  capplan schedule JOB --plan web --format aws --asg web-asg > actions.json"""
+  capplan schedule JOB --plan web --format aws --asg web-asg > actions.json
+
+ids that start with "-": new job ids never do; for an older one, or a plan id, write --plan=-ID and
+put the job id after --, as in: capplan schedule --format csv -- -4q1UGgem6JET5OJb2_hDw"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

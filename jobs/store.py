@@ -62,8 +62,12 @@ def utc_now() -> str:
 
 
 def new_job_id() -> str:
-    """128 random bits: unguessable."""
-    return secrets.token_urlsafe(16)
+    """128 random bits, unguessable, never starting with "-": `capplan schedule -4q1...` would be read as an
+    option (one id in 64 did)."""
+    while True:
+        job_id = secrets.token_urlsafe(16)
+        if not job_id.startswith("-"):
+            return job_id
 
 
 def body_digest(body: Any) -> str:

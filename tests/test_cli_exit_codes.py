@@ -317,3 +317,7 @@ def test_schedule_asks_the_right_path_and_refuses_bad_flags_before_sending(capsy
     assert main(["schedule", "job1", "--format", "helm"]) == 1
     assert main(["schedule", "job1", "--format", "csv", "--url", f"http://127.0.0.1:{free_port()}"]) == 1
     assert "cannot reach the service" in capsys.readouterr().err
+    # An older job id or a plan id that starts with "-", written as the help says: parsed, then sent.
+    assert main(["schedule", "--format", "csv", "--plan=-web", "--url", f"http://127.0.0.1:{free_port()}",
+                 "--", "-4q1UGgem6JET5OJb2_hDw"]) == 1
+    assert "cannot reach the service" in capsys.readouterr().err

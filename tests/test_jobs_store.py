@@ -6,7 +6,7 @@ import threading
 import pytest
 import redis as redis_lib
 
-from jobs.store import IdempotencyConflict, JobStore, redis_from_url
+from jobs.store import IdempotencyConflict, JobStore, new_job_id, redis_from_url
 
 
 def test_lifecycle_queued_running_succeeded(store):
@@ -90,3 +90,9 @@ def test_a_job_never_shown_expires_soon_after_it_finishes(store):
     assert 0 < store.redis.ttl(store.key(unseen)) <= SEEN_NEVER_TTL_S
     assert not store.was_issued(unseen)
     assert store.redis.ttl(store.key(shown_later)) > SEEN_NEVER_TTL_S and store.was_issued(shown_later)
+
+
+def test_a_job_id_never_starts_with_a_dash_which_a_command_line_reads_as_an_option():
+    ids = {new_job_id() for _ in range(5000)}          # with one in 64 starting with "-", ~78 would
+    assert len(ids) == 5000 and not any(i.startswith("-") for i in ids)
+    assert all(len(i) == 22 for i in ids)

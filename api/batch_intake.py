@@ -142,9 +142,7 @@ def pack_json_batch(data: bytes, batch: PackedBatch) -> PackedBatch:
 
 def query_notify(names: list[str], context: dict | None) -> list[str]:
     """A CSV batch's targets, from ``?notify=NAME`` (repeated), checked as a JSON batch's `notify` is."""
-    if len(names) == 0:
-        return []
-    return _checked_notify({"names": names}, context)
+    return _checked_notify({"names": names}, context) if names else []
 
 
 def _checked_notify(given: dict, context: dict | None) -> list[str]:

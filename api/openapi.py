@@ -252,7 +252,8 @@ SPEC = {
                                                  "RecommendationsResponse"),
         "/api/capacity/analyze": _submit("full capacity analysis", AnalysisRequest, "AnalysisResponse"),
         "/api/capacity/batch": {"post": {
-            "summary": "plan up to 10,000 capacities as one job", "parameters": [IDEMPOTENCY, CONTENT_ENCODING, CSV_NOTIFY],
+            "summary": "plan up to 10,000 capacities as one job",
+            "parameters": [IDEMPOTENCY, CONTENT_ENCODING, CSV_NOTIFY],
             "description": "The plans as JSON or as CSV (the columns of `capplan batch` files, one plan per row, "
                            "`history` as space-separated hourly loads ending at `last_timestamp`), either one "
                            "optionally gzipped (Content-Encoding: gzip); up to MAX_BATCH_BYTES (64 MB) once "

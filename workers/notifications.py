@@ -72,7 +72,7 @@ def deliver(store: JobStore, connectors: Connectors, job_id: str, name: str, att
     if target.kind == "alertmanager":
         if not breaches:
             return outcome("skipped", "skipped", None)
-        link = f"{public_url.rstrip('/')}/api/jobs/{job_id}" if public_url else None   # Alertmanager: absolute
+        link = job_link(public_url, job_id) if public_url else None   # Alertmanager takes absolute links only
         alerts = [breach_alert(b["plan"], b, _rfc3339(record["finished_at"]), link) for b in breaches[:MAX_LISTED]]
         event_type, send = ALERT_NAME, lambda: send_alerts(target, alerts)
     else:
@@ -108,10 +108,15 @@ def job_breaches(store: JobStore, record: dict, request: dict) -> list[dict]:
     return sorted(found, key=lambda b: (b["start"], str(b["plan"])))
 
 
+def job_link(public_url: str, job_id: str) -> str:
+    """The job's address under PUBLIC_URL, or its path on the API without one."""
+    return f"{public_url.rstrip('/')}/api/jobs/{job_id}"
+
+
 def job_event(record: dict, breaches: list[dict], target: str, public_url: str = "") -> dict:
     """The CloudEvent of a job's end; its id is the same for every attempt to deliver it to ``target``."""
     job_id = record["job_id"]
-    base = f"{public_url.rstrip('/')}/api/jobs/{job_id}"
+    base = job_link(public_url, job_id)
     links = {"job": base}
     if record["kind"] == "batch":
         links["results"] = f"{base}/results"

@@ -46,7 +46,6 @@ class JobService:
         # only checks the names a request gives; the workers make the calls.
         self.connectors = load_connectors(settings.CAPPLAN_CONFIG)
         self._contexts: dict[str | None, dict] = {}
-        self.validation_context = self.context_for(None)
         self._sized_at = float("-inf")
 
     def context_for(self, tenant: str | None) -> dict:

@@ -73,7 +73,7 @@ def test_without_a_config_no_name_is_known(client):
 
 
 def test_a_batch_notifies_for_the_batch_not_per_plan(notify_app):
-    context = notify_app.extensions["capplan"].validation_context
+    context = notify_app.extensions["capplan"].context_for(None)
     entries = batch_entries({"plans": [PLAN, {**PLAN, "notify": ["ops"]}], "notify": ["ops"]}, context)
     assert "error" not in entries[0]
     assert "notify" in entries[1]["error"]["fields"]                # that plan fails alone

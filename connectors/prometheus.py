@@ -26,6 +26,9 @@ SOURCE_UNAVAILABLE = "source_unavailable"    # no answer: connection refused, ti
 SOURCE_ERROR = "source_error"                # an answer capplan cannot plan on: an error, no series, ...
 MAX_QUOTED = 300                             # characters of Prometheus's message quoted in ours
 RETRIES = 2
+# Prometheus's errorTypes for a query it could not finish, as when it shuts down mid-query ("canceled" comes
+# with HTTP 499): unavailable, like a 5xx, not an answer about the query.
+TRANSIENT_ERRORS = ("canceled", "timeout", "unavailable")
 BACKOFF_S = 0.25
 
 
@@ -136,7 +139,8 @@ class PrometheusClient:
             code = SOURCE_UNAVAILABLE if reply.status_code >= 500 else SOURCE_ERROR
             raise self._error(code, f"answered HTTP {reply.status_code} without a Prometheus body")
         if body.get("status") != "success":
-            code = SOURCE_UNAVAILABLE if reply.status_code >= 500 else SOURCE_ERROR
+            transient = reply.status_code >= 500 or body.get("errorType") in TRANSIENT_ERRORS
+            code = SOURCE_UNAVAILABLE if transient else SOURCE_ERROR
             kind = body.get("errorType") or f"HTTP {reply.status_code}"
             raise self._error(code, f"{_quoted(kind)}: {_quoted(body.get('error') or 'no message')}")
         data = body.get("data") or {}

@@ -92,25 +92,40 @@ def test_a_stopped_prometheus_is_unavailable_after_retries_and_names_no_address(
     assert caught.value.message == "prometheus:gone: cannot connect (after 2 retries)"
 
 
-def test_an_answer_cut_off_mid_body_is_unavailable_and_says_so():
-    """A Prometheus stopped while it streams its answer: a chunked body that ends without its last chunk."""
+def _answered_once(name: str, reply: bytes) -> SourceError:
+    """The SourceError of a query to a server that answers ``reply`` (raw HTTP) once, then closes."""
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def answer_half():
+    def answer():
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-                         b"10\r\n{\"status\":\"succ")                  # 16 bytes promised, 14 sent, then closed
+            conn.sendall(reply)
 
-    server = threading.Thread(target=answer_half, daemon=True)
+    server = threading.Thread(target=answer, daemon=True)
     server.start()
-    target = Target("prometheus", "cut", f"http://127.0.0.1:{listener.getsockname()[1]}", timeout_s=5.0)
+    target = Target("prometheus", name, f"http://127.0.0.1:{listener.getsockname()[1]}", timeout_s=5.0)
     try:
         with pytest.raises(SourceError) as caught:
             PrometheusClient(target, backoff_s=0.01).query_range("up", datetime(2026, 1, 1), datetime(2026, 1, 2))
     finally:
         server.join(5)
         listener.close()
-    assert caught.value.code == SOURCE_UNAVAILABLE
-    assert caught.value.message == "prometheus:cut: connection lost in the middle of the answer"
+    return caught.value
+
+
+def test_an_answer_cut_off_mid_body_is_unavailable_and_says_so():
+    """A Prometheus stopped while it streams its answer: a chunked body that ends without its last chunk."""
+    caught = _answered_once("cut", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   b"Transfer-Encoding: chunked\r\n\r\n"
+                                   b"10\r\n{\"status\":\"succ")          # 16 bytes promised, 14 sent, then closed
+    assert caught.code == SOURCE_UNAVAILABLE
+    assert caught.message == "prometheus:cut: connection lost in the middle of the answer"
+
+
+def test_a_query_cancelled_as_prometheus_shuts_down_is_unavailable_with_its_message():
+    body = b'{"status":"error","errorType":"canceled","error":"query was canceled in query execution"}'
+    caught = _answered_once("prod", b"HTTP/1.1 499 Client Closed Request\r\nContent-Type: application/json\r\n"
+                                    b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    assert caught.code == SOURCE_UNAVAILABLE                       # a 4xx, but no fault of the query
+    assert caught.message == "prometheus:prod: canceled: query was canceled in query execution"

@@ -200,7 +200,9 @@ def test_prometheus_stopped_mid_batch_fails_those_plans_not_the_worker(stack, pr
         assert failed, "the batch finished before Prometheus stopped"
         for r in failed:
             assert r["error"]["code"] == "source_unavailable"
-            assert r["error"]["message"].startswith("prometheus:prod: cannot connect")
+            assert r["error"]["message"].startswith((      # refused, cut off mid-answer, or its query cancelled
+                "prometheus:prod: cannot connect", "prometheus:prod: connection lost in the middle",
+                "prometheus:prod: canceled: "))
             assert str(prom.port) not in r["error"]["message"]
         down = post(stack, "/api/forecast", {"timestamp": end, "source": source("web", prom)})
         assert down.status == 502 and down.json()["error"]["code"] == "source_unavailable"

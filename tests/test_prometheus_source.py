@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import redis
 
+from connectors.prometheus import TRANSIENT_ERRORS
 from jobs.compact import MARKER, unpack
 from tests.live_stack import LiveStack, http
 from tests.prometheus_server import GAPPY, GAPPY_MISSING, GAPPY_NAN, LOAD_METRIC, SERVICES
@@ -202,7 +203,7 @@ def test_prometheus_stopped_mid_batch_fails_those_plans_not_the_worker(stack, pr
             assert r["error"]["code"] == "source_unavailable"
             assert r["error"]["message"].startswith((      # refused, cut off mid-answer, or its query cancelled
                 "prometheus:prod: cannot connect", "prometheus:prod: connection lost in the middle",
-                "prometheus:prod: canceled: "))
+                *(f"prometheus:prod: {kind}: " for kind in TRANSIENT_ERRORS)))
             assert str(prom.port) not in r["error"]["message"]
         down = post(stack, "/api/forecast", {"timestamp": end, "source": source("web", prom)})
         assert down.status == 502 and down.json()["error"]["code"] == "source_unavailable"
